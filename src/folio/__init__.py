@@ -1,0 +1,121 @@
+"""Folio: a self-hosted publishing platform on Flask.
+
+``create_app()`` does all the wiring; importing any module of the package does nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build a Folio application.
+
+    :param config_name: ``development`` (default, or ``FOLIO_ENV``), ``testing`` or
+        ``production``.
+    :param overrides: config keys applied last (tests use this).
+    """
+    from folio.config import load_config
+
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config_name, overrides)
+    register_logging(app)
+    register_extensions(app)
+    register_database(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_security(app)
+    register_tasks(app)
+    register_caching(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    from folio.logs import configure_logging
+
+    configure_logging(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from folio.auth.session import init_login
+    from folio.extensions import cache, csrf, db, limiter, mail, migrate
+    from folio.tokens import init_jwt
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_directory())
+    csrf.init_app(app)
+    cache.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    init_jwt(app)
+    init_login(app)
+
+
+def _migrations_directory() -> str:
+    from pathlib import Path
+
+    # The repository's migrations/ beside src/, wherever the command is run from.
+    candidate = Path(__file__).resolve().parents[2] / "migrations"
+    return str(candidate) if candidate.is_dir() else "migrations"
+
+
+def register_database(app: Flask) -> None:
+    from folio.database import configure_engine
+    from folio.extensions import db
+
+    with app.app_context():
+        configure_engine(db.engine)
+    from folio.services import totals
+
+    totals.configure(float(app.config["LIST_TOTALS_TTL"]))
+
+
+def register_blueprints(app: Flask) -> None:
+    from folio.api import register_api
+    from folio.auth import bp as auth_bp
+    from folio.health import bp as health_bp
+    from folio.realworld import register_realworld
+    from folio.web import bp as web_bp
+
+    app.register_blueprint(health_bp)
+    register_api(app)
+    register_realworld(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(web_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from folio.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from folio.security import register_security as register
+
+    register(app)
+
+
+def register_tasks(app: Flask) -> None:
+    from folio.notifications import init_notifications
+    from folio.tasks import init_celery
+
+    init_celery(app)
+    init_notifications(app)
+
+
+def register_caching(app: Flask) -> None:
+    from folio.caching import init_caching
+
+    init_caching(app)
+
+
+def register_cli(app: Flask) -> None:
+    from folio.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,163 @@
+"""Schemas of the articles resource: what a client may send, what it gets back.
+
+Inputs list every field a client may set; anything else (``author``, ``status``,
+``published_at``, counts, ``slug``) is refused with 422, so nothing is mass-assigned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from folio.api.common import ChangesSchema, CursorPageArgs, StrictBoolean, page_schema
+from folio.api.users import ProfileSchema, profile_json
+from folio.models import Article
+from folio.services.articles import (
+    BODY_MAX,
+    DESCRIPTION_MAX,
+    TAG_MAX,
+    TAGS_PER_ARTICLE,
+    TITLE_MAX,
+    ArticleListing,
+)
+from folio.services.social import Profile
+
+LIST_STATUSES = ("published", "draft", "mine")
+
+_tags = fields.List(
+    fields.String(validate=validate.Length(min=1, max=TAG_MAX)),
+    validate=validate.Length(max=TAGS_PER_ARTICLE),
+    metadata={
+        "description": f"Up to {TAGS_PER_ARTICLE} tags; stored trimmed and lower-cased, "
+        "inner spaces as hyphens.",
+        "example": ["flask", "python"],
+    },
+)
+
+
+class ArticleCreateSchema(Schema):
+    title = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=TITLE_MAX),
+        metadata={"example": "Hello, Folio"},
+    )
+    description = fields.String(
+        load_default="",
+        validate=validate.Length(max=DESCRIPTION_MAX),
+        metadata={
+            "description": "A one-line summary; needed to publish.",
+            "example": "My first article",
+        },
+    )
+    body = fields.String(
+        load_default="",
+        validate=validate.Length(max=BODY_MAX),
+        metadata={"description": "Markdown; needed to publish.", "example": "Some *Markdown*."},
+    )
+    tags = _tags
+    publish = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": "Publish at once (needs a description and a body). Without it the "
+            "article is a draft that only you see, until `POST /articles/{slug}/publish`."
+        },
+    )
+
+
+class ArticleUpdateSchema(ChangesSchema):
+    """Fields to change; those left out stay as they are. A draft's slug follows its
+    title; a published article keeps its slug."""
+
+    title = fields.String(validate=validate.Length(min=1, max=TITLE_MAX))
+    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
+    body = fields.String(validate=validate.Length(max=BODY_MAX))
+    tags = fields.List(
+        fields.String(validate=validate.Length(min=1, max=TAG_MAX)),
+        validate=validate.Length(max=TAGS_PER_ARTICLE),
+        metadata={"description": "Replaces the tags; `[]` removes them all."},
+    )
+
+
+class ArticleSummarySchema(Schema):
+    """An article as lists show it (without its body)."""
+
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    tags = fields.List(fields.String(), required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(["draft", "published"]), metadata={}
+    )
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    published_at = fields.DateTime(required=True, allow_none=True)
+    favorited = fields.Boolean(
+        required=True, metadata={"description": "Whether you favorited it (false anonymously)."}
+    )
+    favorites_count = fields.Integer(required=True)
+    version = fields.Integer(
+        required=True, metadata={"description": "Moves on every change to the article."}
+    )
+    author = fields.Nested(ProfileSchema, required=True)
+
+
+class ArticleSchema(ArticleSummarySchema):
+    body = fields.String(required=True, metadata={"description": "The Markdown source."})
+    body_html = fields.String(
+        required=True, metadata={"description": "The body rendered to sanitised HTML."}
+    )
+
+
+class ArticleListArgs(CursorPageArgs):
+    tag = fields.String(validate=validate.Length(min=1, max=TAG_MAX))
+    author = fields.String(
+        validate=validate.Length(min=1, max=30), metadata={"description": "A username."}
+    )
+    favorited = fields.String(
+        validate=validate.Length(min=1, max=30),
+        metadata={"description": "Articles this user (a username) favorited."},
+    )
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Full-text search, best matches first (no `cursor`)."},
+    )
+    status = fields.String(
+        load_default="published",
+        validate=validate.OneOf(LIST_STATUSES),
+        metadata={
+            "description": "`published` (everyone's, the default), `draft` (your drafts) or "
+            "`mine` (all your articles, newest change first); the last two need a token."
+        },
+    )
+
+
+class FeedArgs(CursorPageArgs):
+    pass
+
+
+ArticlePageSchema = page_schema("ArticlePage", ArticleSummarySchema, cursor=True)
+
+
+def article_json(listing: ArticleListing, *, body: bool = True) -> dict[str, Any]:
+    """The JSON of an article for its viewer; call before the commit (relations load
+    only through the services)."""
+    article: Article = listing.article
+    data: dict[str, Any] = {
+        "slug": article.slug,
+        "title": article.title,
+        "description": article.description,
+        "tags": article.tag_names,
+        "status": article.status,
+        "created_at": article.created_at,
+        "updated_at": article.updated_at,
+        "published_at": article.published_at,
+        "favorited": listing.favorited,
+        "favorites_count": article.favorites_count,
+        "version": article.version,
+        "author": profile_json(Profile(article.author, listing.following)),
+    }
+    if body:
+        data["body"] = article.body
+        data["body_html"] = article.body_html
+    return data

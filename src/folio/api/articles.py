@@ -1,0 +1,261 @@
+"""Articles: list, write, read, change, publish, unpublish, delete, favorite; the feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+
+from folio.api.article_schemas import (
+    ArticleCreateSchema,
+    ArticleListArgs,
+    ArticlePageSchema,
+    ArticleSchema,
+    ArticleUpdateSchema,
+    FeedArgs,
+    article_json,
+)
+from folio.api.common import (
+    ApiBlueprint,
+    auth_optional,
+    auth_required,
+    authenticated_user,
+    check_if_match,
+    current_user,
+    decode_cursor,
+    documents,
+    edge_commit,
+    encode_cursor,
+    page_size,
+    paginated,
+    rename_error_keys,
+    versioned_etag,
+)
+from folio.extensions import db
+from folio.models import Article, Status, User
+from folio.services import articles, social
+from folio.services.articles import ArticleChanges, ArticleFilter, ArticleListing
+from folio.services.errors import DomainError, Unauthorized
+
+blp = ApiBlueprint(
+    "articles",
+    __name__,
+    url_prefix="/api/v1",
+    description=(
+        'Write with `POST /articles` (a draft unless `"publish": true`), publish with '
+        "`POST /articles/{slug}/publish`. Reads carry an `ETag`: send it back as "
+        "`If-None-Match` to get 304 when nothing changed, and as `If-Match` on `PATCH` or "
+        "`DELETE` so a change made meanwhile by someone else is not overwritten (412)."
+    ),
+)
+
+# The services name the tag list as the RealWorld contract does; this face says "tags".
+_FIELD_NAMES = {"tagList": "tags"}
+_LINK = ["Link"]
+
+
+def _list(viewer: User | None, filters: ArticleFilter, args: dict[str, Any]) -> Any:
+    size = page_size(args)
+    page = int(args["page"])
+    after = decode_cursor(args.get("cursor"))
+    result = articles.list_articles(
+        db.session(), viewer, filters, limit=size, offset=(page - 1) * size, after=after
+    )
+    items = [article_json(item, body=False) for item in result.items]
+    return paginated(
+        items,
+        total=result.total,
+        page=page,
+        size=size,
+        next_cursor=encode_cursor(result.next_cursor),
+        with_cursor=True,
+    )
+
+
+def _answer(listing: ArticleListing, status: int = 200, **headers: str) -> Any:
+    body = article_json(listing)
+    return body, status, {"ETag": versioned_etag(listing.article.version, body), **headers}
+
+
+def _listing(viewer: User, article: Article) -> ArticleListing:
+    return ArticleListing(
+        article,
+        favorited=articles.is_favorited(db.session(), viewer, article),
+        following=social.is_following(db.session(), viewer, article.author_id),
+    )
+
+
+@blp.route("/articles")
+class Articles(MethodView):
+    @auth_optional
+    @blp.arguments(ArticleListArgs, location="query")
+    @blp.response(200, ArticlePageSchema)
+    @documents(304, parameters=["IfNoneMatch"], headers=_LINK)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List articles, newest first
+
+        Filters combine. Pages: `page` and `page_size`, or `cursor` for deep pages.
+        """
+        viewer = current_user()
+        status = args["status"]
+        if status != "published" and viewer is None:
+            raise Unauthorized({"token": [f"is needed to list status={status}"]})
+        filters = ArticleFilter(
+            tag=args.get("tag"),
+            author=args.get("author"),
+            favorited_by=args.get("favorited"),
+            query=args.get("q"),
+            mine=status != "published",
+            status=Status.DRAFT if status == "draft" else None,
+        )
+        return _list(viewer, filters, args)
+
+    @auth_required
+    @blp.arguments(
+        ArticleCreateSchema,
+        example={
+            "title": "Hello, Folio",
+            "description": "My first article",
+            "body": "Some *Markdown*.",
+            "tags": ["flask"],
+            "publish": False,
+        },
+    )
+    @blp.response(201, ArticleSchema)
+    @documents(400, 413, 415, headers=["ETag"])
+    def post(self, args: dict[str, Any]) -> Any:
+        """Write an article (a draft unless `publish` is true)"""
+        user = authenticated_user()
+        try:
+            article = articles.create_article(
+                db.session(),
+                user,
+                title=args["title"],
+                description=args["description"],
+                body=args["body"],
+                tags=args.get("tags") or [],
+                publish=args["publish"],
+            )
+        except DomainError as error:
+            raise rename_error_keys(error, _FIELD_NAMES) from None
+        answer = _answer(
+            ArticleListing(article),
+            201,
+            Location=url_for("articles.ArticleItem", slug=article.slug),
+        )
+        edge_commit()
+        return answer
+
+
+@blp.route("/articles/<string:slug>")
+class ArticleItem(MethodView):
+    @auth_optional
+    @blp.response(200, ArticleSchema)
+    @documents(304, 404, parameters=["IfNoneMatch"], headers=["ETag"])
+    def get(self, slug: str) -> Any:
+        """Read an article (drafts: their author only)"""
+        return _answer(articles.get_listing(db.session(), current_user(), slug))
+
+    @auth_required
+    @blp.arguments(ArticleUpdateSchema, example={"title": "A better title"})
+    @blp.response(200, ArticleSchema)
+    @documents(400, 403, 404, 412, 413, 415, parameters=["IfMatch"], headers=["ETag"])
+    def patch(self, args: dict[str, Any], slug: str) -> Any:
+        """Change an article (partial update; its author only)"""
+        user = authenticated_user()
+        article = articles.get_article(db.session(), user, slug)
+        version = article.version
+        changes: ArticleChanges = args  # type: ignore[assignment]
+        try:
+            articles.update_article(db.session(), user, article, changes)
+        except DomainError as error:
+            raise rename_error_keys(error, _FIELD_NAMES) from None
+        # A stale copy: 412, and the error handler rolls the change back.
+        check_if_match(version)
+        answer = _answer(_listing(user, article))
+        edge_commit()
+        return answer
+
+    @auth_required
+    @blp.response(204)
+    @documents(403, 404, 412, parameters=["IfMatch"])
+    def delete(self, slug: str) -> None:
+        """Delete an article with its comments (its author or an admin)"""
+        user = authenticated_user()
+        article = articles.get_article(db.session(), user, slug)
+        version = article.version
+        articles.delete_article(db.session(), user, article)
+        check_if_match(version)
+        edge_commit()
+
+
+@blp.route("/articles/<string:slug>/publish")
+class Publish(MethodView):
+    @auth_required
+    @blp.response(200, ArticleSchema)
+    @documents(403, 404, 422, headers=["ETag"])
+    def post(self, slug: str) -> Any:
+        """Publish a draft (its author; needs a description and a body)"""
+        user = authenticated_user()
+        article = articles.get_article(db.session(), user, slug)
+        try:
+            articles.publish_article(db.session(), user, article)
+        except DomainError as error:
+            raise rename_error_keys(error, _FIELD_NAMES) from None
+        answer = _answer(_listing(user, article))
+        edge_commit()
+        return answer
+
+
+@blp.route("/articles/<string:slug>/unpublish")
+class Unpublish(MethodView):
+    @auth_required
+    @blp.response(200, ArticleSchema)
+    @documents(403, 404, headers=["ETag"])
+    def post(self, slug: str) -> Any:
+        """Return an article to drafts (its author or an admin; the slug is kept)"""
+        user = authenticated_user()
+        article = articles.get_article(db.session(), user, slug)
+        articles.unpublish_article(db.session(), user, article)
+        answer = _answer(_listing(user, article))
+        edge_commit()
+        return answer
+
+
+@blp.route("/articles/<string:slug>/favorite")
+class Favorite(MethodView):
+    @auth_required
+    @blp.response(200, ArticleSchema)
+    @documents(404, headers=["ETag"])
+    def post(self, slug: str) -> Any:
+        """Favorite an article (twice changes nothing)"""
+        user = authenticated_user()
+        article = articles.get_article(db.session(), user, slug)
+        articles.favorite_article(db.session(), user, article)
+        answer = _answer(_listing(user, article))
+        edge_commit()
+        return answer
+
+    @auth_required
+    @blp.response(200, ArticleSchema)
+    @documents(404, headers=["ETag"])
+    def delete(self, slug: str) -> Any:
+        """Remove a favorite"""
+        user = authenticated_user()
+        article = articles.get_article(db.session(), user, slug)
+        articles.unfavorite_article(db.session(), user, article)
+        answer = _answer(_listing(user, article))
+        edge_commit()
+        return answer
+
+
+@blp.route("/feed")
+class Feed(MethodView):
+    @auth_required
+    @blp.arguments(FeedArgs, location="query")
+    @blp.response(200, ArticlePageSchema)
+    @documents(304, parameters=["IfNoneMatch"], headers=_LINK)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Articles by the authors you follow, newest first"""
+        return _list(authenticated_user(), ArticleFilter(feed=True), args)

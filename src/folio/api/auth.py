@@ -1,0 +1,133 @@
+"""Tokens: sign in with email and password, refresh, sign out (revoke)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_jwt_extended import decode_token
+from marshmallow import Schema, fields, validate
+
+from folio import tokens
+from folio.api.common import ApiBlueprint, auth_required, documents, edge_commit
+from folio.extensions import db
+from folio.models import User
+from folio.security import rate_limit
+from folio.services import accounts
+from folio.services.accounts import PASSWORD_MAX
+
+blp = ApiBlueprint(
+    "tokens",
+    __name__,
+    url_prefix="/api/v1/auth",
+    description=(
+        "Access and refresh tokens. Send the access token as `Authorization: Bearer <token>` "
+        "(in these docs: the **Authorize** button). It lasts 15 minutes; trade the refresh "
+        "token (30 days) for a new pair at `POST /auth/refresh`. A password change or "
+        "deactivation makes every earlier token invalid."
+    ),
+)
+
+# The refresh token issued with an access token, so signing out revokes both.
+REFRESH_JTI = "rti"
+REFRESH_EXP = "rexp"
+
+
+class CredentialsSchema(Schema):
+    email = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=254),
+        metadata={"example": "ada@example.com"},
+    )
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=1, max=PASSWORD_MAX),
+        metadata={"example": "a long passphrase"},
+    )
+
+
+class RefreshSchema(Schema):
+    refresh_token = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=4096),
+        metadata={"description": "The `refresh_token` from `POST /auth/tokens`."},
+    )
+
+
+class TokenPairSchema(Schema):
+    access_token = fields.String(required=True, metadata={"description": "JWT, 15 minutes."})
+    refresh_token = fields.String(required=True, metadata={"description": "JWT, 30 days."})
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(
+        required=True, metadata={"description": "Seconds the access token lasts."}
+    )
+    refresh_expires_in = fields.Integer(
+        required=True, metadata={"description": "Seconds the refresh token lasts."}
+    )
+
+
+def issue_pair(user: User) -> dict[str, Any]:
+    """A new access and refresh token for ``user``, linked so they are revoked together."""
+    refresh = tokens.issue_refresh_token(user)
+    refresh_claims = decode_token(refresh)
+    access = tokens.issue_access_token(
+        user,
+        claims={REFRESH_JTI: refresh_claims["jti"], REFRESH_EXP: refresh_claims["exp"]},
+    )
+    config = current_app.config
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "expires_in": int(config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+        "refresh_expires_in": int(config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds()),
+    }
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @rate_limit("TOKENS")
+    @blp.arguments(
+        CredentialsSchema,
+        example={"email": "ada@example.com", "password": "a long passphrase"},
+    )
+    @blp.response(201, TokenPairSchema)
+    @documents(400, 401, 413, 415, 429)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Sign in: trade an email and password for tokens
+
+        Answers 401 `credentials: invalid` for a wrong email or password alike.
+        """
+        user = accounts.authenticate(db.session(), email=args["email"], password=args["password"])
+        return issue_pair(user)
+
+    @auth_required
+    @blp.response(204)
+    def delete(self) -> None:
+        """Sign out: revoke this access token and the refresh token issued with it"""
+        token = tokens.bearer_token("Bearer")
+        assert token is not None  # noqa: S101 - auth_required checked it
+        _user, claims = tokens.decode_user_token(token)
+        tokens.revoke(claims)
+        if claims.get(REFRESH_JTI):
+            tokens.revoke({"jti": claims[REFRESH_JTI], "exp": claims.get(REFRESH_EXP, 0)})
+        edge_commit()
+
+
+@blp.route("/refresh")
+class Refresh(MethodView):
+    @blp.arguments(RefreshSchema)
+    @blp.response(200, TokenPairSchema)
+    @documents(400, 401, 413, 415)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Trade a refresh token for a new pair
+
+        The refresh token sent is revoked: each one works once.
+        """
+        user, claims = tokens.decode_user_token(args["refresh_token"], "refresh")
+        tokens.revoke(claims)
+        pair = issue_pair(user)
+        edge_commit()
+        return pair

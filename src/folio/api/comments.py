@@ -1,0 +1,111 @@
+"""Comments under an article."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from folio.api.common import (
+    ApiBlueprint,
+    PageArgs,
+    auth_optional,
+    auth_required,
+    authenticated_user,
+    current_user,
+    documents,
+    edge_commit,
+    page_schema,
+    page_size,
+    paginated,
+)
+from folio.api.users import ProfileSchema, profile_json
+from folio.extensions import db
+from folio.security import rate_limit
+from folio.services import articles, comments
+from folio.services.comments import COMMENT_MAX, CommentListing
+from folio.services.social import Profile
+
+blp = ApiBlueprint(
+    "comments",
+    __name__,
+    url_prefix="/api/v1/articles/<string:slug>/comments",
+    description="Comments on an article, oldest first.",
+)
+
+
+class CommentCreateSchema(Schema):
+    body = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=COMMENT_MAX),
+        metadata={"example": "Thanks, this helped."},
+    )
+
+
+class CommentSchema(Schema):
+    id = fields.Integer(required=True)
+    body = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    author = fields.Nested(ProfileSchema, required=True)
+
+
+CommentPageSchema = page_schema("CommentPage", CommentSchema)
+
+
+def comment_json(listing: CommentListing) -> dict[str, Any]:
+    comment = listing.comment
+    return {
+        "id": comment.id,
+        "body": comment.body,
+        "created_at": comment.created_at,
+        "updated_at": comment.updated_at,
+        "author": profile_json(Profile(comment.author, listing.following)),
+    }
+
+
+@blp.route("")
+class Comments(MethodView):
+    @auth_optional
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, CommentPageSchema)
+    @documents(304, 404, parameters=["IfNoneMatch"], headers=["Link"])
+    def get(self, args: dict[str, Any], slug: str) -> Any:
+        """Comments on an article, oldest first"""
+        viewer = current_user()
+        article = articles.get_article(db.session(), viewer, slug)
+        listed = comments.list_comments(db.session(), viewer, article)
+        size = page_size(args)
+        page = int(args["page"])
+        start = (page - 1) * size
+        items = [comment_json(item) for item in listed[start : start + size]]
+        return paginated(items, total=len(listed), page=page, size=size)
+
+    @rate_limit("COMMENT")
+    @auth_required
+    @blp.arguments(CommentCreateSchema, example={"body": "Thanks, this helped."})
+    @blp.response(201, CommentSchema)
+    @documents(400, 404, 413, 415, 429)
+    def post(self, args: dict[str, Any], slug: str) -> Any:
+        """Comment on an article"""
+        user = authenticated_user()
+        article = articles.get_article(db.session(), user, slug)
+        comment = comments.add_comment(db.session(), user, article, args["body"])
+        body = comment_json(CommentListing(comment, following=False))
+        edge_commit()
+        return body, 201
+
+
+# Ids past a 64-bit integer cannot exist (and would overflow the database driver).
+@blp.route("/<int(min=1, max=9223372036854775807):comment_id>")
+class CommentItem(MethodView):
+    @auth_required
+    @blp.response(204)
+    @documents(403, 404)
+    def delete(self, slug: str, comment_id: int) -> None:
+        """Delete a comment (its author, the article's author or an admin)"""
+        user = authenticated_user()
+        article = articles.get_article(db.session(), user, slug)
+        comments.delete_comment(db.session(), user, article, comment_id)
+        edge_commit()

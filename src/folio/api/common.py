@@ -1,0 +1,429 @@
+"""What every /api/v1 resource shares: the blueprint class, authentication, documented
+errors, pagination with ``Link`` headers, entity tags and the request guards.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from copy import deepcopy
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import urlencode
+
+from flask import Flask, Response, current_app, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from werkzeug.exceptions import UnsupportedMediaType
+
+from folio import tokens
+from folio.errors import face
+from folio.extensions import db
+from folio.models import User
+from folio.services.errors import DomainError, ValidationFailed
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SCHEME = "Bearer"
+SECURITY_SCHEME = "bearerAuth"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_PAGE = 100_000
+_FOLIO_DOC = "folio"
+
+
+# --- documentation: a blueprint that knows Folio's decorators ---------------------------------
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint whose operations also document, from the decorators below,
+    their security, their error responses and their conditional-request headers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_folio_doc)
+
+    @staticmethod
+    def _prepare_folio_doc(
+        doc: dict[str, Any], doc_info: Mapping[str, Any], **_kwargs: Any
+    ) -> dict[str, Any]:
+        info = doc_info.get(_FOLIO_DOC) or {}
+        responses = doc.setdefault("responses", {})
+        auth = info.get("auth")
+        if auth == "required":
+            doc["security"] = [{SECURITY_SCHEME: []}]
+        elif auth == "optional":
+            doc["security"] = [{}, {SECURITY_SCHEME: []}]
+        for code in sorted(info.get("errors", ())):
+            responses.setdefault(str(code), None)
+        # Every error, including the 422 flask-smorest adds for arguments, points at
+        # Folio's own description of it.
+        for code in list(responses):
+            if str(code).isdigit() and int(code) in ERROR_RESPONSES:
+                responses[code] = ERROR_RESPONSES[int(code)][0]
+        parameters = doc.setdefault("parameters", [])
+        for name in info.get("parameters", ()):
+            parameters.append(name)
+        if not parameters:
+            del doc["parameters"]
+        for header in info.get("headers", ()):
+            for code, response in responses.items():
+                if str(code).startswith("2") and isinstance(response, dict):
+                    response.setdefault("headers", {})[header] = header
+        return doc
+
+
+# Status -> (component name, what it means here). Each is documented once, in the shape
+# of ErrorSchema (304 has no body).
+ERROR_RESPONSES: dict[int, tuple[str, str]] = {
+    304: ("NotModified", "Not modified: the `If-None-Match` tag still matches; no body."),
+    400: ("MalformedJson", "The body is not valid JSON (`errors.body`)."),
+    401: (
+        "Unauthorized",
+        "No valid access token; `errors.token` says why (missing, expired, revoked, "
+        "invalid). Comes with `WWW-Authenticate: Bearer`.",
+    ),
+    403: ("Forbidden", "Your account may not do this to that resource."),
+    404: ("NotFound", "No such resource (or a draft you may not see)."),
+    409: ("Conflict", "Conflicts with existing data, e.g. a username or email taken."),
+    412: ("PreconditionFailed", "`If-Match` names an older version: read it again."),
+    413: ("TooLarge", "The body is over the size limit (2 MB)."),
+    415: ("UnsupportedMediaType", "The body is not `application/json`."),
+    422: (
+        "ValidationFailed",
+        "Invalid input: `errors` names every bad field (unknown fields are refused too).",
+    ),
+    429: ("RateLimited", "Too many requests: wait `Retry-After` seconds."),
+}
+
+
+def register_error_responses(spec: Any) -> None:
+    for code, (name, description) in ERROR_RESPONSES.items():
+        response: dict[str, Any] = {"description": description}
+        if code != 304:
+            response["content"] = {"application/json": {"schema": "Error"}}
+        if code == 429:
+            response["headers"] = {
+                "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+            }
+        if code == 401:
+            response["headers"] = {
+                "WWW-Authenticate": {"description": "`Bearer`.", "schema": {"type": "string"}}
+            }
+        spec.components.response(name, response)
+
+
+def _add_doc(func: Callable[..., Any], **info: Any) -> None:
+    apidoc = deepcopy(getattr(func, "_apidoc", {}))
+    folio = apidoc.setdefault(_FOLIO_DOC, {})
+    for key, value in info.items():
+        if isinstance(value, tuple | list | set | frozenset):
+            current = folio.get(key, [])
+            folio[key] = [*current, *(v for v in value if v not in current)]
+        else:
+            folio[key] = value
+    func._apidoc = apidoc  # type: ignore[attr-defined]
+
+
+def documents(
+    *errors: int, parameters: Iterable[str] = (), headers: Iterable[str] = ()
+) -> Callable[[F], F]:
+    """Document the error statuses an operation can answer (each in the one error shape),
+    extra parameters (component names) and headers on its success responses."""
+
+    def decorator(func: F) -> F:
+        _add_doc(func, errors=tuple(errors), parameters=tuple(parameters), headers=tuple(headers))
+        return func
+
+    return decorator
+
+
+class ErrorSchema(Schema):
+    """Every error /api/v1 answers, whatever its status."""
+
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status."})
+    status = fields.String(required=True, metadata={"example": "Unprocessable Entity"})
+    message = fields.String(required=True, metadata={"example": "title can't be blank"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={
+            "description": "What is wrong, by field (or by resource, e.g. `token`, `article`).",
+            "example": {"title": ["can't be blank"]},
+        },
+    )
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: not 0, 1, "yes" or "true"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class ChangesSchema(Schema):
+    """A partial update: every field optional, at least one required (an empty or
+    missing body is a 422, not a silent no-op)."""
+
+    @validates_schema
+    def _not_empty(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("send at least one field to change", "changes")
+
+
+def require_some_property(spec: Any, *names: str) -> None:
+    """Document :class:`ChangesSchema` subclasses' rule (``minProperties: 1``)."""
+    for name in names:
+        spec.components.schemas[name]["minProperties"] = 1
+
+
+# --- authentication -----------------------------------------------------------------------
+
+
+def current_user() -> User | None:
+    """The user behind a valid bearer token, or None without one.
+
+    :raises Unauthorized: a token was sent but is invalid, expired or revoked.
+    """
+    return tokens.request_user(SCHEME, required=False)
+
+
+def authenticated_user() -> User:
+    """The user behind the request's bearer token (401 without a valid one)."""
+    user = tokens.request_user(SCHEME, required=True)
+    assert user is not None  # noqa: S101 - required=True raised otherwise
+    return user
+
+
+def auth_required(func: F) -> F:
+    """Refuse the request with 401 unless it carries a valid access token; document that.
+
+    The check runs before the body is parsed, so an anonymous call is a 401 whatever it
+    sends.
+    """
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        authenticated_user()
+        return func(*args, **kwargs)
+
+    _add_doc(wrapper, auth="required", errors=(401,))
+    return cast(F, wrapper)
+
+
+def auth_optional(func: F) -> F:
+    """Document that a token is optional here (it changes what the caller sees)."""
+    _add_doc(func, auth="optional", errors=(401,))
+    return func
+
+
+# --- pagination ---------------------------------------------------------------------------
+
+
+class PageArgs(Schema):
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=MAX_PAGE),
+        metadata={"description": "Page number, from 1."},
+    )
+    page_size = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "Items per page; values above the server's maximum "
+            "(`API_MAX_PAGE_SIZE`, 100 by default) are capped."
+        },
+    )
+
+
+class CursorPageArgs(PageArgs):
+    cursor = fields.String(
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "Opaque position from `next_cursor` (or the `next` link) of the "
+            "previous page: pages after it cost what the first one does. `page` is then "
+            "only echoed back."
+        },
+    )
+
+
+class PageSchema(Schema):
+    """The envelope every list answers with."""
+
+    total = fields.Integer(required=True, metadata={"description": "Items in all pages."})
+    page = fields.Integer(required=True)
+    pages = fields.Integer(required=True, metadata={"description": "Number of pages."})
+    page_size = fields.Integer(required=True)
+
+
+def page_schema(
+    name: str, item: type[Schema] | Schema | fields.Field, *, cursor: bool = False
+) -> type[Schema]:
+    """A list envelope schema named ``name`` for ``item``s (schemas or a field)."""
+    inner = item if isinstance(item, fields.Field) else fields.Nested(item)
+    attrs: dict[str, Any] = {"items": fields.List(inner, required=True)}
+    if cursor:
+        attrs["next_cursor"] = fields.String(
+            required=True,
+            allow_none=True,
+            metadata={"description": "Pass as `cursor` to get the next page; null at the end."},
+        )
+    return type(name, (PageSchema,), attrs)
+
+
+def page_size(args: Mapping[str, Any]) -> int:
+    return min(int(args["page_size"]), int(current_app.config["API_MAX_PAGE_SIZE"]))
+
+
+def encode_cursor(position: tuple[datetime, int] | None) -> str | None:
+    if position is None:
+        return None
+    raw = json.dumps([position[0].isoformat(), position[1]]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """The keyset position in a cursor.
+
+    :raises ValidationFailed: ``cursor`` is not one this API issued.
+    """
+    if not value:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        moment, ident = json.loads(raw)
+        when = datetime.fromisoformat(moment)
+        valid_id = isinstance(ident, int) and not isinstance(ident, bool) and 0 < ident < 2**63
+        if when.tzinfo is None or not valid_id:
+            raise ValueError("cursor")
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValidationFailed({"cursor": ["is invalid"]}) from exc
+    return when, ident
+
+
+def paginated(
+    items: list[Any],
+    *,
+    total: int,
+    page: int,
+    size: int,
+    next_cursor: str | None = None,
+    with_cursor: bool = False,
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The list envelope, status and ``Link`` header (RFC 8288: first, prev, next, last)."""
+    pages = max(1, math.ceil(total / size)) if size else 1
+    body: dict[str, Any] = {
+        "items": items,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "page_size": size,
+    }
+    if with_cursor:
+        body["next_cursor"] = next_cursor if page < pages else None
+    links = {"first": _page_url(1, size), "last": _page_url(pages, size)}
+    if page > 1:
+        links["prev"] = _page_url(min(page - 1, pages), size)
+    if page < pages:
+        links["next"] = _page_url(page + 1, size, body.get("next_cursor"))
+    order = ("first", "prev", "next", "last")
+    header = ", ".join(f'<{links[rel]}>; rel="{rel}"' for rel in order if rel in links)
+    return body, 200, {"Link": header}
+
+
+def _page_url(page: int, size: int, cursor: str | None = None) -> str:
+    params = [(k, v) for k, v in request.args.items(multi=True) if k not in _PAGING_KEYS]
+    params += [("page", str(page)), ("page_size", str(size))]
+    if cursor:
+        params.append(("cursor", cursor))
+    return f"{request.base_url}?{urlencode(params)}"
+
+
+_PAGING_KEYS = frozenset({"page", "page_size", "cursor"})
+
+
+# --- entity tags --------------------------------------------------------------------------
+
+_VERSION_TAG = re.compile(r'^(?:W/)?"v(\d+)-[0-9a-f]+"$')
+
+
+def versioned_etag(version: int, representation: Any) -> str:
+    """A strong tag naming the stored version and this exact representation.
+
+    The version part serves ``If-Match``: a tag stays good for an edit until the article
+    itself changes, even when its favorite count or the viewer's flags moved since.
+    """
+    digest = hashlib.sha256(
+        json.dumps(representation, sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
+    return f'"v{version}-{digest}"'
+
+
+def check_if_match(version: int) -> None:
+    """Refuse a change made from a stale copy: 412 unless ``If-Match`` (when sent) names
+    the current version (or is ``*``)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    candidates = [tag.strip() for tag in header.split(",") if tag.strip()]
+    if "*" in candidates:
+        return
+    for tag in candidates:
+        match = _VERSION_TAG.match(tag)
+        if match and int(match.group(1)) == version:
+            return
+    raise PreconditionFailed({"if_match": ["does not match the current version; fetch it again"]})
+
+
+class PreconditionFailed(DomainError):
+    status_code = 412
+
+
+# --- request guards and response headers, for /api/v1 only ------------------------------------
+
+
+def _refuse_non_json_bodies() -> None:
+    if face() != "api" or request.method not in BODY_METHODS:
+        return
+    has_body = bool(request.content_length) or "chunked" in request.headers.get(
+        "Transfer-Encoding", ""
+    )
+    if has_body and not request.is_json:
+        raise UnsupportedMediaType("send the body as application/json")
+
+
+def _conditional_get(response: Response) -> Response:
+    if face() != "api":
+        return response
+    response.vary.add("Authorization")
+    if response.status_code == 401:
+        response.headers.setdefault("WWW-Authenticate", f'{SCHEME} realm="folio"')
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json:
+        response.headers.setdefault("Cache-Control", "private, no-cache")
+        response.add_etag(overwrite=False)
+        response.make_conditional(request)
+    return response
+
+
+def edge_commit() -> None:
+    """The one commit of a request that changed something."""
+    db.session.commit()
+
+
+def install(app: Flask) -> None:
+    app.before_request(_refuse_non_json_bodies)
+    app.after_request(_conditional_get)
+
+
+def rename_error_keys(error: DomainError, renames: Mapping[str, str]) -> DomainError:
+    """The same error with service field names mapped to this face's names."""
+    error.errors = {renames.get(key, key): value for key, value in error.errors.items()}
+    return error

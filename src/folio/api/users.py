@@ -1,0 +1,236 @@
+"""Accounts: register (``/users``), one's own account (``/me``), public profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from folio.api.auth import TokenPairSchema, issue_pair
+from folio.api.common import (
+    ApiBlueprint,
+    ChangesSchema,
+    StrictBoolean,
+    auth_optional,
+    auth_required,
+    authenticated_user,
+    current_user,
+    documents,
+    edge_commit,
+    rename_error_keys,
+)
+from folio.extensions import db
+from folio.security import rate_limit, refuse_common_passwords
+from folio.services import accounts, social
+from folio.services.accounts import (
+    BIO_MAX,
+    DISPLAY_NAME_MAX,
+    IMAGE_URL_MAX,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    USERNAME_RE,
+    ProfileChanges,
+)
+from folio.services.errors import DomainError
+
+blp = ApiBlueprint(
+    "accounts",
+    __name__,
+    url_prefix="/api/v1",
+    description="Register, read and change your own account, read and follow others.",
+)
+
+_username: dict[str, Any] = {
+    # The service's rule, so the spec tells clients what it accepts.
+    "validate": validate.Regexp(USERNAME_RE),
+    "metadata": {"description": "3 to 30 letters, digits, `_` or `-`.", "example": "ada"},
+}
+_password: dict[str, Any] = {
+    "validate": validate.Length(min=1, max=PASSWORD_MAX),
+    "metadata": {
+        "description": f"At least {PASSWORD_MIN} characters; common passwords are refused.",
+        "example": "a long passphrase",
+    },
+}
+
+
+class ProfileSchema(Schema):
+    """What anyone may see of a user: never the email."""
+
+    username = fields.String(required=True)
+    display_name = fields.String(required=True, allow_none=True)
+    bio = fields.String(required=True, allow_none=True)
+    image_url = fields.String(required=True, allow_none=True)
+    following = fields.Boolean(
+        required=True, metadata={"description": "Whether you follow them (false anonymously)."}
+    )
+
+
+class MeSchema(Schema):
+    """Your own account."""
+
+    username = fields.String(required=True)
+    email = fields.String(required=True)
+    display_name = fields.String(required=True, allow_none=True)
+    bio = fields.String(required=True, allow_none=True)
+    image_url = fields.String(required=True, allow_none=True)
+    email_notifications = fields.Boolean(required=True)
+    role = fields.String(required=True, metadata={"description": "`author` or `admin`."})
+    created_at = fields.DateTime(required=True)
+
+
+class RegisterSchema(Schema):
+    username = fields.String(required=True, **_username)
+    email = fields.Email(
+        required=True, validate=validate.Length(max=254), metadata={"example": "ada@example.com"}
+    )
+    password = fields.String(required=True, load_only=True, **_password)
+
+
+class MeUpdateSchema(ChangesSchema):
+    """Fields to change; those left out stay as they are. A new email needs
+    `current_password`. The password changes at `POST /me/password`."""
+
+    username = fields.String(**_username)
+    email = fields.Email(validate=validate.Length(max=254))
+    display_name = fields.String(allow_none=True, validate=validate.Length(max=DISPLAY_NAME_MAX))
+    bio = fields.String(allow_none=True, validate=validate.Length(max=BIO_MAX))
+    image_url = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=IMAGE_URL_MAX),
+        metadata={"description": "An http(s) URL, or null to remove it."},
+    )
+    email_notifications = StrictBoolean()
+    current_password = fields.String(load_only=True, validate=validate.Length(max=PASSWORD_MAX))
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=PASSWORD_MAX)
+    )
+    new_password = fields.String(required=True, load_only=True, **_password)
+
+
+def profile_json(profile: social.Profile) -> dict[str, Any]:
+    user = profile.user
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "image_url": user.image_url,
+        "following": profile.following,
+    }
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @rate_limit("REGISTER")
+    @blp.arguments(
+        RegisterSchema,
+        example={"username": "ada", "email": "ada@example.com", "password": "a long passphrase"},
+    )
+    @blp.response(201, MeSchema)
+    @documents(400, 409, 413, 415, 429)
+    def post(self, args: dict[str, Any]) -> Any:
+        """Register an account
+
+        Then sign in at `POST /auth/tokens` with the same email and password.
+        """
+        user = accounts.register(
+            db.session(),
+            username=args["username"],
+            email=args["email"],
+            password=args["password"],
+            refuse_common_passwords=refuse_common_passwords("api"),
+        )
+        edge_commit()
+        return user, 201, {"Location": "/api/v1/me"}
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @auth_required
+    @blp.response(200, MeSchema)
+    @documents(304, parameters=["IfNoneMatch"])
+    def get(self) -> Any:
+        """Your account"""
+        return authenticated_user()
+
+    @auth_required
+    @blp.arguments(MeUpdateSchema, example={"display_name": "Ada L.", "bio": "Writes."})
+    @blp.response(200, MeSchema)
+    @documents(400, 409, 413, 415)
+    def patch(self, args: dict[str, Any]) -> Any:
+        """Change your profile (partial update)"""
+        user = authenticated_user()
+        current_password = args.pop("current_password", None)
+        changes: ProfileChanges = args  # type: ignore[assignment]
+        try:
+            accounts.update_profile(
+                db.session(),
+                user,
+                changes,
+                current_password=current_password,
+                refuse_common_passwords=refuse_common_passwords("api"),
+            )
+        except DomainError as error:
+            raise rename_error_keys(error, {"image": "image_url"}) from None
+        edge_commit()
+        return user
+
+
+@blp.route("/me/password")
+class Password(MethodView):
+    @auth_required
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(200, TokenPairSchema)
+    @documents(400, 413, 415)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Change your password
+
+        Every earlier token (and web session) stops working; the answer carries a new pair.
+        """
+        user = authenticated_user()
+        accounts.change_password(
+            db.session(),
+            user,
+            current_password=args["current_password"],
+            new_password=args["new_password"],
+            refuse_common_passwords=refuse_common_passwords("api"),
+        )
+        db.session.flush()
+        pair = issue_pair(user)
+        edge_commit()
+        return pair
+
+
+@blp.route("/profiles/<string:username>")
+class Profile(MethodView):
+    @auth_optional
+    @blp.response(200, ProfileSchema)
+    @documents(304, 404, parameters=["IfNoneMatch"])
+    def get(self, username: str) -> dict[str, Any]:
+        """A user's public profile"""
+        return profile_json(social.profile(db.session(), current_user(), username))
+
+
+@blp.route("/profiles/<string:username>/follow")
+class Follow(MethodView):
+    @auth_required
+    @blp.response(200, ProfileSchema)
+    @documents(404, 422)
+    def post(self, username: str) -> dict[str, Any]:
+        """Follow a user (following twice changes nothing)"""
+        profile = social.follow(db.session(), authenticated_user(), username)
+        edge_commit()
+        return profile_json(profile)
+
+    @auth_required
+    @blp.response(200, ProfileSchema)
+    @documents(404)
+    def delete(self, username: str) -> dict[str, Any]:
+        """Stop following a user"""
+        profile = social.unfollow(db.session(), authenticated_user(), username)
+        edge_commit()
+        return profile_json(profile)

@@ -1,0 +1,192 @@
+"""Sign-up, sign-in, sign-out and password reset."""
+
+from __future__ import annotations
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from folio.auth import bp
+from folio.auth.forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
+from folio.extensions import db
+from folio.models import User
+from folio.security import rate_limit, refuse_common_passwords, safe_next_url
+from folio.services import accounts
+from folio.services.errors import DomainError, ValidationFailed
+from folio.tasks import queue_password_reset
+from folio.web.helpers import apply_errors, mark_no_store, viewer
+
+
+@bp.before_request
+def _private() -> None:
+    # Every page here carries a form, hence a CSRF token: never cache one.
+    mark_no_store()
+
+
+def _next(form_value: str | None = None) -> str:
+    return safe_next_url(form_value or request.args.get("next"), url_for("web.index"))
+
+
+def _sign_in(user: User, remember: bool = False) -> None:
+    # A fresh session: nothing planted before sign-in survives it (session fixation).
+    session.clear()
+    login_user(user, remember=remember)
+
+
+@bp.get("/register")
+def register():
+    if current_user.is_authenticated:
+        return redirect(_next())
+    form = RegisterForm(data={"next": _next()})
+    return render_template("auth/register.html", form=form)
+
+
+@bp.post("/register")
+@rate_limit("REGISTER")
+def register_post():
+    form = RegisterForm()
+    if not form.validate():
+        return render_template("auth/register.html", form=form), 400
+    try:
+        user = accounts.register(
+            db.session(),
+            username=form.username.data,
+            email=form.email.data,
+            password=form.password.data,
+            refuse_common_passwords=refuse_common_passwords("web"),
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        apply_errors(form, error.errors)
+        return render_template("auth/register.html", form=form), error.status_code
+    _sign_in(user)
+    flash(f"Welcome to Folio, {user.username}! Your account is ready.", "success")
+    return redirect(_next(form.next.data))
+
+
+@bp.get("/login")
+def login():
+    if current_user.is_authenticated:
+        return redirect(_next())
+    form = LoginForm(data={"next": _next()})
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/login")
+@rate_limit("SIGNIN")
+def login_post():
+    form = LoginForm()
+    if not form.validate():
+        return render_template("auth/login.html", form=form), 400
+    try:
+        user = accounts.authenticate(
+            db.session(), email=form.email.data, password=form.password.data
+        )
+    except DomainError as error:
+        apply_errors(form, error.errors)
+        if "credentials" in error.errors:
+            form.form_errors[:] = ["That email and password do not match an account."]
+        form.password.data = ""
+        return render_template("auth/login.html", form=form), error.status_code
+    _sign_in(user, remember=bool(form.remember.data))
+    flash(f"Welcome back, {user.name}.", "success")
+    return redirect(_next(form.next.data))
+
+
+@bp.post("/logout")
+def logout():
+    user = viewer()
+    if user is not None:
+        # The session version moves, so a copy of this session cookie stops working too.
+        accounts.sign_out_everywhere(db.session(), user)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("web.index"))
+
+
+@bp.get("/reset")
+def reset_request():
+    return render_template("auth/reset_request.html", form=ResetRequestForm())
+
+
+@bp.post("/reset")
+@rate_limit("RESET")
+def reset_request_post():
+    form = ResetRequestForm()
+    if not form.validate():
+        return render_template("auth/reset_request.html", form=form), 400
+    email, problems = accounts.normalise_email(form.email.data)
+    if problems:
+        apply_errors(form, {"email": problems})
+        return render_template("auth/reset_request.html", form=form), 422
+    user = accounts.find_user_by_email(db.session(), email)
+    if user is not None and user.is_active:
+        # Queued: the worker makes the link from PUBLIC_URL and mails it, and the answer
+        # takes as long whether or not the address has an account.
+        queue_password_reset(db.session(), user)
+    # Nothing changed in the database; the commit ends the transaction and hands the
+    # email to the queue.
+    db.session.commit()
+    # The same answer whether or not the address has an account: no one learns who does.
+    flash(
+        f"If {email} has a Folio account, a link to reset its password is on its way.",
+        "info",
+    )
+    return redirect(url_for("auth.login"))
+
+
+def _reset_user(token: str) -> User | None:
+    try:
+        return accounts.user_for_reset_token(
+            db.session(),
+            token,
+            current_app.config["SECRET_KEY"],
+            int(current_app.config["PASSWORD_RESET_MAX_AGE"]),
+        )
+    except ValidationFailed:
+        return None
+
+
+@bp.get("/reset/<token>")
+def reset_password(token: str):
+    if _reset_user(token) is None:
+        return render_template("auth/reset_invalid.html"), 400
+    return render_template("auth/reset_password.html", form=ResetPasswordForm(), token=token)
+
+
+@bp.post("/reset/<token>")
+@rate_limit("RESET")
+def reset_password_post(token: str):
+    form = ResetPasswordForm()
+    if _reset_user(token) is None:
+        return render_template("auth/reset_invalid.html"), 400
+    if not form.validate():
+        return render_template("auth/reset_password.html", form=form, token=token), 422
+    try:
+        accounts.reset_password(
+            db.session(),
+            token,
+            form.password.data,
+            secret_key=current_app.config["SECRET_KEY"],
+            max_age=int(current_app.config["PASSWORD_RESET_MAX_AGE"]),
+            refuse_common_passwords=refuse_common_passwords("web"),
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        apply_errors(form, error.errors)
+        return render_template("auth/reset_password.html", form=form, token=token), 422
+    logout_user()
+    session.clear()
+    flash("Your password is changed. Sign in with the new one.", "success")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,275 @@
+"""Configuration profiles.
+
+Defaults live here; the environment overrides them (``SECRET_KEY``, ``DATABASE_URL``,
+``REDIS_URL`` and any key as ``FLASK_<KEY>``); tests pass ``overrides`` to the factory.
+Nothing is read from the environment at import time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+# Secrets that ship in examples and tutorials; production refuses them.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {
+        "dev",
+        "development",
+        "secret",
+        "changeme",
+        "change-me",
+        "change-me-in-production",
+        "not-secret",
+        "super-secret",
+        "supersecret",
+        "your-secret-key",
+        "secret-key",
+        "insecure-dev-key-do-not-use-in-production",
+    }
+)
+MIN_SECRET_LENGTH = 32
+DEV_SECRET = "insecure-dev-key-do-not-use-in-production"  # noqa: S105 - refused in production
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run safely; the message names the variable."""
+
+
+class BaseConfig:
+    SECRET_KEY: str | None = None
+    SECRET_KEY_FALLBACKS: list[str] = []
+    # A key of its own for JWTs; derived from SECRET_KEY when not set (see finalise()).
+    JWT_SECRET_KEY: str | None = None
+    JWT_SECRET_KEY_FALLBACKS: list[str] = []
+    JWT_ALGORITHM = "HS256"
+    JWT_DECODE_ALGORITHMS = ["HS256"]
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=30)
+    JWT_TOKEN_LOCATION = ["headers"]
+    JWT_HEADER_TYPE = "Bearer"
+    # RealWorld tokens live longer: its clients have no refresh flow.
+    REALWORLD_TOKEN_EXPIRES = timedelta(days=7)
+
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_RECORD_QUERIES = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+
+    REDIS_URL: str | None = None
+    CELERY_BROKER_URL: str | None = None
+
+    # Uploads are not taken; an article of 1 MB of Markdown plus form overhead fits.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    EDITOR_MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+
+    PASSWORD_RESET_MAX_AGE = 3600
+    REFUSE_COMMON_PASSWORDS = True
+    # The RealWorld contract (and its official suite) registers users with passwords such
+    # as "password123"; its face keeps the length rule but not the common-password list.
+    REALWORLD_REFUSE_COMMON_PASSWORDS = False
+
+    CORS_ORIGINS: list[str] = []
+    # The site's public address (https://folio.example.com): links in emails are built
+    # from it. Unset: from the request (whose Host TRUSTED_HOSTS vouches for).
+    PUBLIC_URL: str | None = None
+    TRUSTED_HOSTS: list[str] | None = None
+    PROXY_FIX_HOPS = 0
+
+    CACHE_DEFAULT_TIMEOUT = 60
+    # Public reads for anonymous visitors are cached, invalidated by every write
+    # (folio.caching). None: on when REDIS_URL is set; without Redis each gunicorn worker
+    # would keep its own cache, and one worker's write could not invalidate another's.
+    PUBLIC_CACHE: bool | None = None
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    # Named limits for the endpoints attackers hammer; every face applies the same ones
+    # with folio.security.rate_limit("SIGNIN") etc. "per client" is the remote address.
+    RATELIMIT_SIGNIN = "10 per minute;100 per hour"
+    RATELIMIT_REGISTER = "5 per minute;50 per hour"
+    RATELIMIT_RESET = "5 per minute;20 per hour"
+    RATELIMIT_TOKENS = "10 per minute;100 per hour"
+    RATELIMIT_COMMENT = "10 per minute;200 per hour"
+    # The same, per account (see security.rate_limit): the email or username a request
+    # names, or the signed-in user. Failed sign-ins alone count against an account.
+    RATELIMIT_SIGNIN_ACCOUNT = "5 per minute;20 per hour"
+    RATELIMIT_REGISTER_ACCOUNT = "5 per minute;20 per hour"
+    RATELIMIT_RESET_ACCOUNT = "3 per 15 minutes;10 per day"
+    RATELIMIT_TOKENS_ACCOUNT = "5 per minute;20 per hour"
+    RATELIMIT_COMMENT_ACCOUNT = "10 per minute;200 per hour"
+
+    MAIL_DEFAULT_SENDER = "Folio <no-reply@localhost>"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    # Without an SMTP server, mail is written to the log (development, tests).
+    MAIL_TO_LOG = True
+
+    ARTICLES_PER_PAGE = 20
+    # Seconds a list's total (articlesCount, total) is reused per process; 0 counts every
+    # time. Counting 100,000 articles costs more than the page (bench/README.md).
+    LIST_TOTALS_TTL = 10.0
+    API_MAX_PAGE_SIZE = 100
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "Folio API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "/static/vendor/swagger-ui/"
+
+    LOG_JSON = False
+
+
+class DevelopmentConfig(BaseConfig):
+    SECRET_KEY = DEV_SECRET
+    CORS_ORIGINS = [
+        "http://localhost:3000",
+        "http://localhost:4200",
+        "http://localhost:5173",
+        "http://localhost:8080",
+        "http://127.0.0.1:3000",
+        "http://127.0.0.1:4200",
+        "http://127.0.0.1:5173",
+        "http://127.0.0.1:8080",
+    ]
+
+
+class TestingConfig(BaseConfig):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-that-is-long-enough-000"  # noqa: S105 - tests only
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    CACHE_TYPE = "SimpleCache"
+    PUBLIC_CACHE = False
+    SERVER_NAME = None
+    LIST_TOTALS_TTL = 0.0
+
+
+class ProductionConfig(BaseConfig):
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_NAME = "__Host-remember"
+    PREFERRED_URL_SCHEME = "https"
+    MAIL_TO_LOG = False
+    LOG_JSON = True
+    PROXY_FIX_HOPS = 1
+    # SQL errors name the statement but not its values (emails, hashes, tokens), so a
+    # logged database error carries no personal data.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"hide_parameters": True}
+
+
+PROFILES: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """Point PostgreSQL URLs, as users write them, at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _split_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _derive_key(secret: str, purpose: str) -> str:
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def load_config(app: Flask, config_name: str | None, overrides: dict[str, Any] | None) -> str:
+    """Fill ``app.config``: profile defaults, then the environment, then ``overrides``."""
+    name = config_name or os.environ.get("FOLIO_ENV") or "development"
+    if name not in PROFILES:
+        raise ConfigError(f"FOLIO_ENV: unknown profile {name!r}; use one of {sorted(PROFILES)}")
+    app.config.from_object(PROFILES[name])
+    app.config["FOLIO_ENV"] = name
+
+    env = os.environ
+    if name != "testing":
+        for key in ("SECRET_KEY", "JWT_SECRET_KEY", "REDIS_URL", "DATABASE_URL", "PUBLIC_URL"):
+            if env.get(key):
+                target = "SQLALCHEMY_DATABASE_URI" if key == "DATABASE_URL" else key
+                app.config[target] = env[key]
+        for key in ("SECRET_KEY_FALLBACKS", "JWT_SECRET_KEY_FALLBACKS", "CORS_ORIGINS"):
+            if env.get(key):
+                app.config[key] = _split_list(env[key])
+        if env.get("TRUSTED_HOSTS"):
+            app.config["TRUSTED_HOSTS"] = _split_list(env["TRUSTED_HOSTS"])
+        # FLASK_<KEY>, values parsed as JSON where they are JSON (numbers, booleans, lists).
+        app.config.from_prefixed_env("FLASK")
+    if overrides:
+        app.config.update(overrides)
+    finalise(app)
+    return name
+
+
+def finalise(app: Flask) -> None:
+    """Derive dependent settings and refuse configurations that are unsafe."""
+    config = app.config
+    if config["FOLIO_ENV"] == "production":
+        secret = config.get("SECRET_KEY")
+        if not secret:
+            raise ConfigError("SECRET_KEY is not set: production needs a random secret key.")
+        if len(secret) < MIN_SECRET_LENGTH or secret.lower() in KNOWN_DEFAULT_SECRETS:
+            raise ConfigError(
+                f"SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters"
+                " (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        if config.get("DEBUG"):
+            raise ConfigError("FLASK_DEBUG: debug mode can never be on in production.")
+    elif not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = DEV_SECRET
+    # A JWT key of its own: tokens signed with it cannot be replayed as session cookies
+    # and the other way round, even when the operator sets only SECRET_KEY.
+    if not config.get("JWT_SECRET_KEY"):
+        config["JWT_SECRET_KEY"] = _derive_key(config["SECRET_KEY"], "folio.jwt")
+        if not config.get("JWT_SECRET_KEY_FALLBACKS"):
+            config["JWT_SECRET_KEY_FALLBACKS"] = [
+                _derive_key(old, "folio.jwt") for old in config.get("SECRET_KEY_FALLBACKS", [])
+            ]
+
+    uri = config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        uri = "sqlite:///" + str(Path(app.instance_path) / "folio.db")
+    uri = normalise_database_url(uri)
+    config["SQLALCHEMY_DATABASE_URI"] = uri
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        options.setdefault("connect_args", {"timeout": config["SQLITE_BUSY_TIMEOUT_MS"] / 1000})
+    else:
+        options.setdefault("pool_pre_ping", True)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+    redis_url = config.get("REDIS_URL")
+    if config.get("PUBLIC_CACHE") is None:
+        config["PUBLIC_CACHE"] = bool(redis_url)
+    if redis_url:
+        config.setdefault("CACHE_TYPE", "RedisCache")
+        config.setdefault("CACHE_REDIS_URL", redis_url)
+        config.setdefault("RATELIMIT_STORAGE_URI", redis_url)
+        config["CELERY_BROKER_URL"] = config.get("CELERY_BROKER_URL") or redis_url
+    else:
+        config.setdefault("CACHE_TYPE", "SimpleCache")
+        config.setdefault("RATELIMIT_STORAGE_URI", "memory://")

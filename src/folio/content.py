@@ -1,0 +1,108 @@
+"""Markdown to sanitised HTML.
+
+markdown-it-py's ``js-default`` preset (CommonMark with raw HTML off, tables and
+strikethrough on) renders; nh3 then sanitises, so even a renderer bug cannot let script,
+event handlers or ``javascript:``/``data:`` links through. Code blocks are highlighted by
+Pygments into CSS classes, never inline styles, so a strict CSP holds.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+EXTERNAL_LINK_REL = "nofollow ugc noopener"
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "rel"},
+    "img": {"src", "alt", "title"},
+    "code": {"class"},
+    "div": {"class"},
+    "pre": {"class"},
+    "span": {"class"},
+    "td": {"style"},
+    "th": {"style"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+# Only the alignment markdown-it writes for table columns survives in style attributes.
+ALLOWED_STYLE_PROPERTIES = {"text-align"}
+
+_formatter = HtmlFormatter(nowrap=True, classprefix="hl-")
+
+
+def _highlight(code: str, lang: str, _attrs: str) -> str:
+    if not lang:
+        return ""
+    try:
+        lexer = get_lexer_by_name(lang.split()[0], stripall=False)
+    except ClassNotFound:
+        return ""
+    highlighted = pygments_highlight(code, lexer, _formatter)
+    language = _escape_attr(lang)
+    return f'<pre class="highlight"><code class="language-{language}">{highlighted}</code></pre>'
+
+
+def _escape_attr(value: str) -> str:
+    return "".join(ch for ch in value if ch.isalnum() or ch in "-_+.")
+
+
+def _is_external(href: str) -> bool:
+    parts = urlsplit(href)
+    return bool(parts.scheme or parts.netloc)
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> MarkdownIt:
+    md = MarkdownIt("js-default", {"highlight": _highlight, "linkify": False})
+
+    def link_open(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        href = token.attrGet("href") or ""
+        if _is_external(str(href)):
+            token.attrSet("rel", EXTERNAL_LINK_REL)
+        return str(renderer.renderToken(tokens, idx, options, env))
+
+    md.add_render_rule("link_open", link_open)
+    return md
+
+
+def sanitise_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties=ALLOWED_STYLE_PROPERTIES,
+    )
+
+
+def render_markdown(source: str) -> str:
+    """Render Markdown to HTML that is safe to insert into a page as it is."""
+    return sanitise_html(_renderer().render(source))
+
+
+def plain_text_excerpt(source: str, limit: int = 200) -> str:
+    """A short plain-text summary of Markdown, for meta descriptions and feeds."""
+    text = nh3.clean(_renderer().render(source), tags=set())
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def highlight_css() -> str:
+    return str(_formatter.get_style_defs(".highlight"))

@@ -1,0 +1,170 @@
+"""The one error policy: domain and HTTP errors become responses, routed by path.
+
+- ``/api/v1/...``: ``{"code", "status", "message", "errors": {field: [messages]}}``;
+- ``/api/...`` (RealWorld): ``{"errors": {field: [messages]}}``;
+- everything else: a rendered page in the site's style.
+
+Every handler rolls the session back, so a failed request writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+
+from folio.extensions import db
+from folio.services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+_DEFAULT_MESSAGES = {
+    400: ("body", "is malformed"),
+    401: ("token", "is missing"),
+    403: ("request", "forbidden"),
+    404: ("resource", "not found"),
+    405: ("method", "is not allowed"),
+    409: ("resource", "conflicts with the current state"),
+    412: ("if_match", "does not match the current version"),
+    413: ("body", "is too large"),
+    415: ("content_type", "must be application/json"),
+    422: ("body", "is invalid"),
+    429: ("rate_limit", "exceeded; try again later"),
+    500: ("server", "had an unexpected error"),
+}
+
+
+def face() -> str:
+    path = request.path
+    if path == "/api/v1" or path.startswith("/api/v1/"):
+        return "api"
+    if path == "/api" or path.startswith("/api/"):
+        return "realworld"
+    return "web"
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """webargs/marshmallow messages (nested by location and field) as ``{field: [..]}``."""
+    if isinstance(messages, Mapping):
+        out: dict[str, list[str]] = {}
+        locations = {"json", "query", "form", "headers", "files", "view_args", "path"}
+        for key, value in messages.items():
+            key = str(key)
+            name = (
+                prefix
+                if key in locations and not prefix
+                else (f"{prefix}.{key}" if prefix else key)
+            )
+            for field, msgs in flatten_messages(value, name).items():
+                out.setdefault(field, []).extend(msgs)
+        return out
+    if isinstance(messages, list | tuple):
+        if all(isinstance(m, str) for m in messages):
+            return {prefix or "body": [str(m) for m in messages]}
+        out = {}
+        for item in messages:
+            for field, msgs in flatten_messages(item, prefix).items():
+                out.setdefault(field, []).extend(msgs)
+        return out
+    return {prefix or "body": [str(messages)]}
+
+
+def error_response(
+    status: int,
+    errors: dict[str, list[str]] | None = None,
+    message: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response | tuple[Any, int]:
+    if not errors:
+        field, text = _DEFAULT_MESSAGES.get(status, ("request", "failed"))
+        errors = {field: [text]}
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    where = face()
+    if where in ("api", "realworld"):
+        if where == "api":
+            body: dict[str, Any] = {
+                "code": status,
+                "status": phrase,
+                "message": message or "; ".join(f"{k} {', '.join(v)}" for k, v in errors.items()),
+                "errors": errors,
+            }
+        else:
+            body = {"errors": errors}
+        response = jsonify(body)
+        response.status_code = status
+    else:
+        html = render_template(
+            "errors/error.html", status=status, phrase=phrase, errors=errors, message=message
+        )
+        response = Response(html, status=status, mimetype="text/html")
+    if headers:
+        for key, value in headers.items():
+            response.headers[key] = value
+    return response
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # a broken connection must not hide the original error
+        log.exception("rollback failed")
+
+
+def handle_domain_error(error: DomainError) -> Response | tuple[Any, int]:
+    _rollback()
+    return error_response(error.status_code, error.errors)
+
+
+def handle_integrity_error(error: IntegrityError) -> Response | tuple[Any, int]:
+    # A race lost to a concurrent write (two sign-ups with one name): report a conflict.
+    _rollback()
+    log.info("integrity error answered as 409: %s", error.orig)
+    return error_response(409, {"resource": ["conflicts with a concurrent change"]})
+
+
+def handle_http_exception(error: HTTPException) -> Response | tuple[Any, int]:
+    _rollback()
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for this request, so no page
+        # is rendered (its links would fail); a plain answer that names the problem.
+        return Response("Bad Request: unknown host\n", status=400, mimetype="text/plain")
+    status = error.code or 500
+    errors = None
+    data = getattr(error, "data", None)
+    if isinstance(data, Mapping) and data.get("messages"):
+        errors = flatten_messages(data["messages"])
+    headers: dict[str, str] = {}
+    if isinstance(data, Mapping) and data.get("headers"):
+        headers.update(data["headers"])
+    if error.response is not None and status == 429:
+        retry = error.response.headers.get("Retry-After")
+        if retry:
+            headers["Retry-After"] = retry
+    valid_methods = getattr(error, "valid_methods", None)
+    if status == 405 and valid_methods:
+        headers["Allow"] = ", ".join(valid_methods)
+    message = error.description if face() != "web" and errors is None else None
+    if status == 500:
+        message = None
+    return error_response(status, errors, message=message, headers=headers)
+
+
+def handle_unexpected(error: Exception) -> Response | tuple[Any, int]:
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    _rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return handle_http_exception(InternalServerError())
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the policy; call after ``api.init_app`` so these replace flask-smorest's."""
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,124 @@
+"""Articles, their tags, favorites and comments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from folio.models.base import Base, TimestampMixin, UTCDateTime, now_utc
+from folio.models.user import User
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+article_tags = Table(
+    "article_tags",
+    Base.metadata,
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_article_tags_tag_id_article_id", "tag_id", "article_id"),
+)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name}>"
+
+
+class Article(TimestampMixin, Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    body: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Rendered and sanitised once, when the article is saved, never per request.
+    body_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=Status.DRAFT.value)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    author_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    # Kept in step by the favorite services, so lists never count rows per article.
+    favorites_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Bumped on every change; the APIs' ETags come from it.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    author: Mapped[User] = relationship(back_populates="articles", lazy="raise_on_sql")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=article_tags, order_by=Tag.name, lazy="raise_on_sql"
+    )
+
+    __table_args__ = (
+        CheckConstraint("status in ('draft', 'published')", name="status"),
+        CheckConstraint("favorites_count >= 0", name="favorites_count_non_negative"),
+        # Home page, tag and search lists: published, newest first.
+        Index("ix_articles_status_published_at_id", "status", "published_at", "id"),
+        # A profile's articles and "my articles".
+        Index("ix_articles_author_id_status_published_at", "author_id", "status", "published_at"),
+        Index("ix_articles_author_id_updated_at", "author_id", "updated_at"),
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED.value
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [tag.name for tag in self.tags]
+
+    def __repr__(self) -> str:
+        return f"<Article {self.slug}>"
+
+
+class Favorite(Base):
+    __tablename__ = "favorites"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=now_utc)
+
+    __table_args__ = (Index("ix_favorites_user_id_created_at", "user_id", "created_at"),)
+
+
+class Comment(TimestampMixin, Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), nullable=False
+    )
+    author_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+
+    author: Mapped[User] = relationship(lazy="raise_on_sql")
+    article: Mapped[Article] = relationship(lazy="raise_on_sql")
+
+    __table_args__ = (Index("ix_comments_article_id_created_at", "article_id", "created_at"),)

@@ -1,0 +1,18 @@
+"""Revoked JWTs, for the blocklist when no Redis is configured."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from folio.models.base import Base, UTCDateTime
+
+
+class RevokedToken(Base):
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Rows past their token's expiry can be purged; the token is dead either way.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)

@@ -1,0 +1,90 @@
+"""Accounts and the follow graph."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from folio.models.base import Base, TimestampMixin, UTCDateTime, now_utc
+
+if TYPE_CHECKING:
+    from folio.models.article import Article
+
+
+class Role(enum.StrEnum):
+    AUTHOR = "author"
+    ADMIN = "admin"
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(30), nullable=False)
+    # Lower-cased copy that carries the uniqueness, so "Alice" and "alice" cannot coexist
+    # and look-ups by name are case-insensitive on every backend.
+    username_key: Mapped[str] = mapped_column(String(30), nullable=False, unique=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    display_name: Mapped[str | None] = mapped_column(String(80))
+    bio: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default=Role.AUTHOR.value)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Bumped by "sign out everywhere", a password change and deactivation; sessions and
+    # tokens carry it, so older ones stop working.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    password_changed_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, default=now_utc
+    )
+    email_notifications: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    articles: Mapped[list[Article]] = relationship(
+        back_populates="author", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (CheckConstraint("role in ('author', 'admin')", name="role"),)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN.value
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    # Flask-Login's user protocol, without importing Flask into the models. The id kept
+    # in the session carries the session version, so bumping the version ends every session.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class Follow(Base):
+    __tablename__ = "follows"
+
+    follower_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    followee_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=now_utc)
+
+    __table_args__ = (CheckConstraint("follower_id <> followee_id", name="no_self_follow"),)

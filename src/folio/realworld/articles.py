@@ -1,0 +1,185 @@
+"""Articles, the feed, favorites, comments and tags."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from folio.extensions import db
+from folio.models import Article, User
+from folio.realworld import shapes
+from folio.realworld.blueprint import (
+    actor,
+    body_object,
+    bp,
+    page_args,
+    session,
+    tag_list,
+    text_arg,
+    text_fields,
+    viewer,
+)
+from folio.security import rate_limit
+from folio.services import articles, comments, social
+from folio.services.articles import ArticleChanges, ArticleFilter, ArticleListing
+from folio.services.errors import NotFound
+
+# GET /api/tags: the most used tags of published articles, as front ends show them.
+TAGS_SHOWN = 100
+
+
+def _listing(user: User, article: Article) -> ArticleListing:
+    return ArticleListing(
+        article,
+        favorited=articles.is_favorited(session(), user, article),
+        following=social.is_following(session(), user, article.author_id),
+    )
+
+
+def _article_list(user: User | None, filters: ArticleFilter) -> Response:
+    limit, offset = page_args()
+    page = articles.list_articles(session(), user, filters, limit=limit, offset=offset)
+    return jsonify(
+        {
+            "articles": [shapes.article(item, with_body=False) for item in page.items],
+            "articlesCount": page.total,
+        }
+    )
+
+
+@bp.get("/articles")
+def list_articles() -> Response:
+    filters = ArticleFilter(
+        tag=text_arg("tag"), author=text_arg("author"), favorited_by=text_arg("favorited")
+    )
+    return _article_list(viewer(), filters)
+
+
+@bp.get("/articles/feed")
+def feed() -> Response:
+    return _article_list(actor(), ArticleFilter(feed=True))
+
+
+@bp.post("/articles")
+def create_article() -> tuple[Response, int]:
+    user = actor()
+    data = body_object("article")
+    fields = text_fields(data, ("title", "description", "body"))
+    tags = tag_list(data) if "tagList" in data else None
+    # RealWorld has no drafts: what is written through it is published at once.
+    article = articles.create_article(
+        session(),
+        user,
+        title=fields.get("title"),
+        description=fields.get("description"),
+        body=fields.get("body"),
+        tags=tags or [],
+        publish=True,
+    )
+    payload = {"article": shapes.article(ArticleListing(article))}
+    db.session.commit()
+    return jsonify(payload), 201
+
+
+@bp.get("/articles/<slug>")
+def get_article(slug: str) -> Response:
+    listing = articles.get_listing(session(), viewer(), slug)
+    return jsonify({"article": shapes.article(listing)})
+
+
+@bp.put("/articles/<slug>")
+def update_article(slug: str) -> Response:
+    user = actor()
+    article = articles.get_article(session(), user, slug)
+    data = body_object("article")
+    fields = text_fields(data, ("title", "description", "body"))
+    changes: ArticleChanges = {}
+    if "title" in fields:
+        changes["title"] = fields["title"]
+    if "description" in fields:
+        changes["description"] = fields["description"]
+    if "body" in fields:
+        changes["body"] = fields["body"]
+    # Absent: tags unchanged; []: all removed; null: refused by the service.
+    if "tagList" in data:
+        changes["tags"] = tag_list(data)
+    articles.update_article(session(), user, article, changes)
+    payload = {"article": shapes.article(_listing(user, article))}
+    db.session.commit()
+    return jsonify(payload)
+
+
+@bp.delete("/articles/<slug>")
+def delete_article(slug: str) -> Response:
+    user = actor()
+    article = articles.get_article(session(), user, slug)
+    articles.delete_article(session(), user, article)
+    db.session.commit()
+    return Response(status=204)
+
+
+# --- favorites ----------------------------------------------------------------------------
+
+
+@bp.post("/articles/<slug>/favorite")
+def favorite(slug: str) -> Response:
+    user = actor()
+    article = articles.favorite_article(
+        session(), user, articles.get_article(session(), user, slug)
+    )
+    payload = {"article": shapes.article(_listing(user, article))}
+    db.session.commit()
+    return jsonify(payload)
+
+
+@bp.delete("/articles/<slug>/favorite")
+def unfavorite(slug: str) -> Response:
+    user = actor()
+    article = articles.unfavorite_article(
+        session(), user, articles.get_article(session(), user, slug)
+    )
+    payload = {"article": shapes.article(_listing(user, article))}
+    db.session.commit()
+    return jsonify(payload)
+
+
+# --- comments -----------------------------------------------------------------------------
+
+
+@bp.get("/articles/<slug>/comments")
+def list_comments(slug: str) -> Response:
+    user = viewer()
+    article = articles.get_article(session(), user, slug)
+    found = comments.list_comments(session(), user, article)
+    return jsonify({"comments": [shapes.comment(c.comment, c.following) for c in found]})
+
+
+@bp.post("/articles/<slug>/comments")
+@rate_limit("COMMENT")
+def add_comment(slug: str) -> tuple[Response, int]:
+    user = actor()
+    article = articles.get_article(session(), user, slug)
+    fields = text_fields(body_object("comment"), ("body",))
+    comment = comments.add_comment(session(), user, article, fields.get("body"))
+    payload = {"comment": shapes.comment(comment, following=False)}
+    db.session.commit()
+    return jsonify(payload), 201
+
+
+@bp.delete("/articles/<slug>/comments/<comment_id>")
+def delete_comment(slug: str, comment_id: str) -> Response:
+    user = actor()
+    article = articles.get_article(session(), user, slug)
+    # Not an <int:> route: "/comments/abc" answers "comment not found", not a bare 404.
+    if not (comment_id.isascii() and comment_id.isdigit()) or len(comment_id) > 18:
+        raise NotFound("comment")
+    comments.delete_comment(session(), user, article, int(comment_id))
+    db.session.commit()
+    return Response(status=204)
+
+
+# --- tags ---------------------------------------------------------------------------------
+
+
+@bp.get("/tags")
+def tags() -> Response:
+    return jsonify({"tags": articles.popular_tags(session(), limit=TAGS_SHOWN)})

@@ -1,0 +1,64 @@
+"""RealWorld response shapes, built from models and service results."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from folio.models import Comment, User
+from folio.services.articles import ArticleListing
+
+
+def timestamp(value: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and ``Z``, as JavaScript's ``toISOString``."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def user(account: User, token: str) -> dict[str, Any]:
+    return {
+        "user": {
+            "email": account.email,
+            "token": token,
+            "username": account.username,
+            "bio": account.bio or None,
+            "image": account.image_url or None,
+        }
+    }
+
+
+def profile(account: User, following: bool) -> dict[str, Any]:
+    return {
+        "username": account.username,
+        "bio": account.bio or None,
+        "image": account.image_url or None,
+        "following": following,
+    }
+
+
+def article(listing: ArticleListing, *, with_body: bool = True) -> dict[str, Any]:
+    item = listing.article
+    data: dict[str, Any] = {
+        "slug": item.slug,
+        "title": item.title,
+        "description": item.description,
+        "tagList": item.tag_names,
+        # RealWorld has no drafts: an article's life there starts when it is published.
+        "createdAt": timestamp(item.published_at or item.created_at),
+        "updatedAt": timestamp(item.updated_at),
+        "favorited": listing.favorited,
+        "favoritesCount": item.favorites_count,
+        "author": profile(item.author, listing.following),
+    }
+    if with_body:
+        data["body"] = item.body
+    return data
+
+
+def comment(item: Comment, following: bool) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "createdAt": timestamp(item.created_at),
+        "updatedAt": timestamp(item.updated_at),
+        "body": item.body,
+        "author": profile(item.author, following),
+    }

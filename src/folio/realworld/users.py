@@ -1,0 +1,121 @@
+"""Users and profiles: register, sign in, the current user, follow and unfollow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from folio.extensions import db
+from folio.realworld import shapes
+from folio.realworld.blueprint import (
+    SCHEME,
+    actor,
+    body_object,
+    bp,
+    new_token,
+    session,
+    text_fields,
+    viewer,
+)
+from folio.security import rate_limit, refuse_common_passwords
+from folio.services import accounts, social
+from folio.services.accounts import ProfileChanges
+from folio.services.errors import ValidationFailed
+from folio.tokens import bearer_token
+
+FACE = "realworld"
+
+
+def _user_response(payload: dict[str, Any], status: int = 200) -> tuple[Response, int]:
+    response = jsonify(payload)
+    # It carries a bearer token: no cache may keep it.
+    response.headers["Cache-Control"] = "no-store"
+    return response, status
+
+
+@bp.post("/users")
+@rate_limit("REGISTER")
+def register() -> tuple[Response, int]:
+    fields = text_fields(body_object("user"), ("username", "email", "password"))
+    user = accounts.register(
+        session(),
+        username=fields.get("username"),
+        email=fields.get("email"),
+        password=fields.get("password"),
+        refuse_common_passwords=refuse_common_passwords(FACE),
+    )
+    payload = shapes.user(user, new_token(user))
+    db.session.commit()
+    return _user_response(payload, 201)
+
+
+@bp.post("/users/login")
+@rate_limit("SIGNIN")
+def login() -> tuple[Response, int]:
+    fields = text_fields(body_object("user"), ("email", "password"))
+    user = accounts.authenticate(
+        session(), email=fields.get("email"), password=fields.get("password")
+    )
+    return _user_response(shapes.user(user, new_token(user)))
+
+
+@bp.get("/user")
+def current_user() -> tuple[Response, int]:
+    user = actor()
+    # The token the client holds is still good: hand it back rather than minting another,
+    # so reading the current user never extends a session.
+    return _user_response(shapes.user(user, bearer_token(SCHEME) or new_token(user)))
+
+
+@bp.put("/user")
+def update_user() -> tuple[Response, int]:
+    user = actor()
+    fields = text_fields(body_object("user"), ("username", "email", "password", "bio", "image"))
+    changes: ProfileChanges = {}
+    if "username" in fields:
+        changes["username"] = fields["username"]
+    if "email" in fields:
+        changes["email"] = fields["email"]
+    if "bio" in fields:
+        changes["bio"] = fields["bio"]
+    if "image" in fields:
+        changes["image_url"] = fields["image"]
+    # Settings forms of RealWorld front ends send an empty password meaning "unchanged".
+    if fields.get("password"):
+        changes["password"] = fields["password"]
+    if not changes and not fields:
+        raise ValidationFailed({"user": ["must hold at least one field to change"]})
+    accounts.update_profile(
+        session(),
+        user,
+        changes,
+        require_current_password=False,
+        refuse_common_passwords=refuse_common_passwords(FACE),
+    )
+    # A new password ends earlier tokens (the session version moved): always send a fresh one.
+    payload = shapes.user(user, new_token(user))
+    db.session.commit()
+    return _user_response(payload)
+
+
+@bp.get("/profiles/<username>")
+def get_profile(username: str) -> Response:
+    found = social.profile(session(), viewer(), username)
+    return jsonify({"profile": shapes.profile(found.user, found.following)})
+
+
+@bp.post("/profiles/<username>/follow")
+def follow(username: str) -> Response:
+    found = social.follow(session(), actor(), username)
+    payload = {"profile": shapes.profile(found.user, found.following)}
+    db.session.commit()
+    return jsonify(payload)
+
+
+@bp.delete("/profiles/<username>/follow")
+def unfollow(username: str) -> Response:
+    found = social.unfollow(session(), actor(), username)
+    payload = {"profile": shapes.profile(found.user, found.following)}
+    db.session.commit()
+    return jsonify(payload)

@@ -1,0 +1,565 @@
+"""Articles: writing, publishing, reading, listing; tags, favorites."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypedDict
+
+from slugify import slugify
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
+from sqlalchemy.sql import operators
+
+from folio.content import render_markdown
+from folio.models import Article, Favorite, Follow, Status, Tag, User, article_tags, now_utc
+from folio.services import search, social, totals
+from folio.services.errors import Forbidden, NotFound, ValidationFailed
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 500
+BODY_MAX = 1_000_000  # characters of Markdown
+TAG_MAX = 64
+TAGS_PER_ARTICLE = 10
+SLUG_MAX = 80
+BLANK = "can't be blank"
+_TAG_SPACE_RE = re.compile(r"\s+")
+
+
+class ArticleChanges(TypedDict, total=False):
+    title: str | None
+    description: str | None
+    body: str | None
+    tags: Sequence[str] | None
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    """What a list shows. Lists show published articles unless ``mine`` is set."""
+
+    tag: str | None = None
+    author: str | None = None
+    favorited_by: str | None = None
+    query: str | None = None
+    # Only the viewer's own articles, drafts included; ``status`` narrows them further.
+    mine: bool = False
+    status: Status | None = None
+    # The articles of the authors the viewer follows.
+    feed: bool = False
+
+
+@dataclass(frozen=True)
+class ArticleListing:
+    """An article as a list or a page shows it to one viewer."""
+
+    article: Article
+    favorited: bool = False
+    following: bool = False
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    items: list[ArticleListing]
+    total: int
+    offset: int
+    limit: int
+    # Keyset position after the last item: pass it back as ``after`` for the next page.
+    next_cursor: tuple[datetime, int] | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+# --- rules that every face shares ---------------------------------------------------------
+
+
+def can_view(viewer: User | None, article: Article) -> bool:
+    """Drafts are visible to their author and to admins only."""
+    if article.is_published:
+        return True
+    return viewer is not None and (viewer.id == article.author_id or viewer.is_admin)
+
+
+def can_edit(viewer: User | None, article: Article) -> bool:
+    return viewer is not None and viewer.id == article.author_id
+
+
+def can_delete(viewer: User | None, article: Article) -> bool:
+    return viewer is not None and (viewer.id == article.author_id or viewer.is_admin)
+
+
+def can_unpublish(viewer: User | None, article: Article) -> bool:
+    return can_delete(viewer, article)
+
+
+def normalise_tag(name: str) -> str:
+    """Tags are trimmed, lower-cased, with inner runs of space folded to one hyphen."""
+    return _TAG_SPACE_RE.sub("-", name.strip().lower())
+
+
+def normalise_tags(names: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for name in names:
+        tag = normalise_tag(name)
+        if tag:
+            seen.setdefault(tag, None)
+    return sorted(seen)
+
+
+def _tag_problems(tags: list[str]) -> list[str]:
+    if len(tags) > TAGS_PER_ARTICLE:
+        return [f"has too many tags (maximum is {TAGS_PER_ARTICLE})"]
+    if any(len(tag) > TAG_MAX for tag in tags):
+        return [f"has a tag that is too long (maximum is {TAG_MAX} characters)"]
+    return []
+
+
+def _text_problems(value: str, maximum: int, *, required: bool) -> list[str]:
+    if required and not value.strip():
+        return [BLANK]
+    if len(value) > maximum:
+        return [f"is too long (maximum is {maximum} characters)"]
+    return []
+
+
+def _unique_slug(session: Session, title: str, exclude_id: int | None = None) -> str:
+    base = slugify(title, max_length=SLUG_MAX, word_boundary=True) or "article"
+    candidate = base
+    while True:
+        clash = select(Article.id).where(Article.slug == candidate)
+        if exclude_id is not None:
+            clash = clash.where(Article.id != exclude_id)
+        if session.scalar(clash) is None:
+            return candidate
+        # A short random suffix keeps duplicate titles apart without counting rows.
+        candidate = f"{base}-{secrets.token_hex(3)}"
+
+
+def _tags_by_name(session: Session, names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def _validate(
+    title: str, description: str, body: str, tags: list[str], *, publishing: bool
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if problems := _text_problems(title, TITLE_MAX, required=True):
+        errors["title"] = problems
+    if problems := _text_problems(description, DESCRIPTION_MAX, required=publishing):
+        errors["description"] = problems
+    if problems := _text_problems(body, BODY_MAX, required=publishing):
+        errors["body"] = problems
+    if problems := _tag_problems(tags):
+        errors["tagList"] = problems
+    if errors:
+        raise ValidationFailed(errors)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def create_article(
+    session: Session,
+    actor: User,
+    *,
+    title: str | None,
+    description: str | None,
+    body: str | None,
+    tags: Iterable[str] | None = None,
+    publish: bool = False,
+) -> Article:
+    """Write a new article, as a draft or published at once.
+
+    Drafts need only a title; publishing needs a title, a description and a body.
+
+    :raises ValidationFailed: with every bad field named.
+    """
+    title, description, body = (title or "").strip(), (description or "").strip(), body or ""
+    tag_names = normalise_tags(tags or [])
+    _validate(title, description, body, tag_names, publishing=publish)
+    now = now_utc()
+    article = Article(
+        slug=_unique_slug(session, title),
+        title=title,
+        description=description,
+        body=body,
+        body_html=render_markdown(body),
+        author=actor,
+        tags=_tags_by_name(session, tag_names),
+        status=Status.PUBLISHED.value if publish else Status.DRAFT.value,
+        published_at=now if publish else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(article)
+    totals.forget()
+    session.flush()
+    return article
+
+
+def update_article(
+    session: Session, actor: User, article: Article, changes: ArticleChanges
+) -> Article:
+    """Change an article (its author only). Keys absent from ``changes`` stay as they are.
+
+    A draft's slug follows its title; once an article has been published, its slug
+    never changes, so links to it keep working.
+
+    :raises Forbidden: the actor is not the author.
+    :raises ValidationFailed: with every bad field named (``tags=None`` is invalid: pass
+        ``[]`` to remove them all).
+    """
+    if not can_edit(actor, article):
+        raise Forbidden("article")
+    if "tags" in changes and changes["tags"] is None:
+        raise ValidationFailed({"tagList": ["must be a list (use [] to remove all tags)"]})
+    title = (changes.get("title") or "").strip() if "title" in changes else article.title
+    description = (
+        (changes.get("description") or "").strip()
+        if "description" in changes
+        else article.description
+    )
+    body = (changes.get("body") or "") if "body" in changes else article.body
+    tag_names = normalise_tags(changes.get("tags") or []) if "tags" in changes else None
+    _validate(title, description, body, tag_names or [], publishing=article.is_published)
+    if title != article.title:
+        article.title = title
+        if article.published_at is None:
+            article.slug = _unique_slug(session, title, exclude_id=article.id)
+    article.description = description
+    if body != article.body:
+        article.body = body
+        article.body_html = render_markdown(body)
+    if tag_names is not None:
+        article.tags = _tags_by_name(session, tag_names)
+    _touch(article)
+    totals.forget()
+    session.flush()
+    return article
+
+
+def _touch(article: Article) -> None:
+    article.updated_at = now_utc()
+    article.version = (article.version or 0) + 1
+
+
+def publish_article(session: Session, actor: User, article: Article) -> Article:
+    """Publish a draft (its author only). Publishing needs a description and a body."""
+    if not can_edit(actor, article):
+        raise Forbidden("article")
+    if article.is_published:
+        return article
+    _validate(article.title, article.description, article.body, article.tag_names, publishing=True)
+    article.status = Status.PUBLISHED.value
+    if article.published_at is None:
+        article.published_at = now_utc()
+    _touch(article)
+    totals.forget()
+    session.flush()
+    return article
+
+
+def unpublish_article(session: Session, actor: User, article: Article) -> Article:
+    """Return an article to drafts (its author or an admin). The slug is kept."""
+    if not can_unpublish(actor, article):
+        raise Forbidden("article")
+    if article.is_published:
+        article.status = Status.DRAFT.value
+        _touch(article)
+        totals.forget()
+        session.flush()
+    return article
+
+
+def delete_article(session: Session, actor: User, article: Article) -> None:
+    """Delete an article with its comments and favorites (its author or an admin)."""
+    if not can_delete(actor, article):
+        raise Forbidden("article")
+    session.delete(article)
+    totals.forget()
+    session.flush()
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _loaded(stmt: Select[Article]) -> Select[Article]:
+    return stmt.options(joinedload(Article.author), selectinload(Article.tags))
+
+
+def get_article(session: Session, viewer: User | None, slug: str) -> Article:
+    """The article with this slug, with its author and tags loaded.
+
+    :raises NotFound: no such article, or a draft the viewer may not see.
+    """
+    article = session.scalar(_loaded(select(Article).where(Article.slug == slug)))
+    if article is None or not can_view(viewer, article):
+        raise NotFound("article")
+    return article
+
+
+def get_listing(session: Session, viewer: User | None, slug: str) -> ArticleListing:
+    """An article with the viewer's favorited and following flags."""
+    article = get_article(session, viewer, slug)
+    return ArticleListing(
+        article,
+        favorited=is_favorited(session, viewer, article),
+        following=social.is_following(session, viewer, article.author_id),
+    )
+
+
+def is_favorited(session: Session, viewer: User | None, article: Article) -> bool:
+    if viewer is None:
+        return False
+    stmt = select(Favorite.user_id).where(
+        Favorite.user_id == viewer.id, Favorite.article_id == article.id
+    )
+    return session.scalar(stmt) is not None
+
+
+def _user_id_by_name(username: str) -> Select[int]:
+    return select(User.id).where(User.username_key == username.strip().lower())
+
+
+def list_articles(
+    session: Session,
+    viewer: User | None,
+    filters: ArticleFilter | None = None,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    after: tuple[datetime, int] | None = None,
+    with_total: bool = True,
+) -> ArticlePage:
+    """A page of articles with authors, tags and the viewer's flags, newest first.
+
+    Issues the same number of queries whatever the page size: one for the rows (authors
+    joined, flags as subqueries), one for their tags, one for the total.
+
+    ``after`` is a keyset cursor (``next_cursor`` of the previous page): deep pages cost
+    what the first one does. Search results are ranked, best first, and take ``offset``.
+    """
+    filters = filters or ArticleFilter()
+    viewer_id = viewer.id if viewer is not None else None
+    conditions = []
+    if filters.mine:
+        if viewer_id is None:
+            return ArticlePage([], 0, offset, limit)
+        conditions.append(Article.author_id == viewer_id)
+        if filters.status is not None:
+            conditions.append(Article.status == filters.status.value)
+    else:
+        conditions.append(Article.status == Status.PUBLISHED.value)
+    if filters.feed:
+        if viewer_id is None:
+            return ArticlePage([], 0, offset, limit)
+        conditions.append(
+            Article.author_id.in_(select(Follow.followee_id).where(Follow.follower_id == viewer_id))
+        )
+    if filters.tag:
+        # EXISTS, not IN: the newest-first index is walked and each entry probed, instead
+        # of reading and sorting every article of a popular tag (85 ms -> 0.1 ms on
+        # SQLite for a tag on 10% of 100,000 articles; PostgreSQL plans both alike).
+        tag_id = select(Tag.id).where(Tag.name == normalise_tag(filters.tag)).scalar_subquery()
+        conditions.append(
+            exists().where(article_tags.c.article_id == Article.id, article_tags.c.tag_id == tag_id)
+        )
+    if filters.author:
+        conditions.append(Article.author_id == _user_id_by_name(filters.author).scalar_subquery())
+    if filters.favorited_by:
+        conditions.append(
+            Article.id.in_(
+                select(Favorite.article_id).where(
+                    Favorite.user_id == _user_id_by_name(filters.favorited_by).scalar_subquery()
+                )
+            )
+        )
+    rank = None
+    if filters.query is not None:
+        matched = search.matching_article_ids(session, filters.query)
+        if matched is None:
+            return ArticlePage([], 0, offset, limit)
+        rank_subquery, rank = matched
+        conditions.append(Article.id == rank_subquery.c.article_id)
+
+    # Writers see their own list in editing order; everyone else in publishing order.
+    sort_time: InstrumentedAttribute[datetime | None] = (
+        Article.updated_at if filters.mine else Article.published_at
+    )
+    id_col = Article.id
+
+    favorited = (
+        exists().where(Favorite.article_id == Article.id, Favorite.user_id == viewer_id)
+        if viewer_id is not None
+        else None
+    )
+    following = (
+        exists().where(Follow.follower_id == viewer_id, Follow.followee_id == Article.author_id)
+        if viewer_id is not None
+        else None
+    )
+    # The page is picked first, as ids in a subquery: ORDER BY, OFFSET and the filters then
+    # run on narrow index entries, not on whole article rows joined to their authors (a
+    # deep OFFSET or a feed over 200 authors sorted every full row). Only the page's rows
+    # are then loaded, with their authors and the viewer's flags. Still one statement.
+    keys: list[Any] = [Article.id.label("id")]
+    if rank is not None:
+        keys.append(rank_subquery.c.rank.label("rank"))
+    picked = select(*keys).where(*conditions)
+    if rank is not None:
+        picked = picked.join(rank_subquery, rank_subquery.c.article_id == Article.id)
+        picked = picked.order_by(rank, sort_time.desc(), id_col.desc())
+    else:
+        if after is not None:
+            picked = picked.where(
+                # The plain bound lets the index range start at the cursor on every backend.
+                sort_time <= after[0],
+                or_(sort_time < after[0], and_(sort_time == after[0], id_col < after[1])),
+            )
+        picked = picked.order_by(sort_time.desc(), id_col.desc())
+    picked = picked.limit(limit)
+    if after is None:
+        picked = picked.offset(offset)
+    page_ids = picked.subquery("page")
+
+    columns: list[object] = [Article]
+    if favorited is not None and following is not None:
+        columns += [favorited.label("favorited"), following.label("following")]
+    stmt = select(*columns).join(page_ids, page_ids.c.id == Article.id)  # type: ignore[call-overload]
+    if rank is not None:
+        stmt = stmt.order_by(_in_direction_of(rank, page_ids.c.rank))
+    stmt = stmt.order_by(sort_time.desc(), id_col.desc())
+    stmt = stmt.options(joinedload(Article.author), selectinload(Article.tags))
+
+    items = []
+    for row in session.execute(stmt).unique():
+        article = row[0]
+        flags = (bool(row[1]), bool(row[2])) if len(row) > 1 else (False, False)
+        items.append(ArticleListing(article, favorited=flags[0], following=flags[1]))
+
+    total = 0
+    if with_total:
+        # A writer's own list is always counted; other totals may lag (services/totals.py).
+        key = None if filters.mine else (str(session.get_bind().engine.url), filters, viewer_id)
+        cached = totals.TOTALS.get(key) if key is not None else None
+        if cached is not None:
+            total = cached
+        else:
+            count_stmt = select(func.count()).select_from(Article).where(*conditions)
+            if rank is not None:
+                count_stmt = count_stmt.join(
+                    rank_subquery, rank_subquery.c.article_id == Article.id
+                )
+            total = session.scalar(count_stmt) or 0
+            if key is not None:
+                totals.TOTALS.put(key, total)
+    next_cursor = None
+    if items and len(items) == limit and rank is None:
+        last = items[-1].article
+        last_time = last.updated_at if filters.mine else last.published_at
+        if last_time is not None:
+            next_cursor = (last_time, last.id)
+    return ArticlePage(items, total, offset, limit, next_cursor)
+
+
+def _in_direction_of(order: Any, column: Any) -> Any:
+    """``column`` sorted the way ``order`` (an ``asc()`` or ``desc()`` clause) sorts."""
+    return column.desc() if getattr(order, "modifier", None) is operators.desc_op else column.asc()
+
+
+def _published_ids() -> Select[int]:
+    return select(Article.id).where(Article.status == Status.PUBLISHED.value)
+
+
+def popular_tags(session: Session, limit: int = 50, offset: int = 0) -> list[str]:
+    """Tags of published articles, most used first (then by name).
+
+    Kept like a list total (services/totals.py): counting every tag use is a scan of all
+    articles' tags. The published ids come from the status index, so no article row is
+    read (4.4 s -> 0.27 s on SQLite for 100,000 articles with 260,000 tag uses).
+    """
+    key = ("popular_tags", str(session.get_bind().engine.url), limit, offset)
+    cached = totals.TOTALS.get(key)
+    if cached is not None:
+        return list(cached)
+    uses = func.count(article_tags.c.article_id)
+    stmt = (
+        select(Tag.name)
+        .join(article_tags, article_tags.c.tag_id == Tag.id)
+        .where(article_tags.c.article_id.in_(_published_ids()))
+        .group_by(Tag.id, Tag.name)
+        .order_by(uses.desc(), Tag.name)
+        .limit(limit)
+        .offset(offset)
+    )
+    names = list(session.scalars(stmt))
+    totals.TOTALS.put(key, tuple(names))
+    return names
+
+
+def count_tags(session: Session) -> int:
+    """How many tags published articles use (the length of ``popular_tags`` unlimited)."""
+    key = ("count_tags", str(session.get_bind().engine.url))
+    cached = totals.TOTALS.get(key)
+    if cached is not None:
+        return int(cached)
+    stmt = select(func.count(func.distinct(article_tags.c.tag_id))).where(
+        article_tags.c.article_id.in_(_published_ids())
+    )
+    count = int(session.scalar(stmt) or 0)
+    totals.TOTALS.put(key, count)
+    return count
+
+
+# --- favorites ----------------------------------------------------------------------------
+
+
+def favorite_article(session: Session, actor: User, article: Article) -> Article:
+    """Mark an article as a favorite; doing it twice changes nothing."""
+    if not can_view(actor, article):
+        raise NotFound("article")
+    if is_favorited(session, actor, article):
+        return article
+    session.add(Favorite(user_id=actor.id, article_id=article.id))
+    # Counted in the database, not in Python, so concurrent favorites do not lose updates.
+    session.execute(
+        update(Article)
+        .where(Article.id == article.id)
+        .values(favorites_count=Article.favorites_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    totals.forget()
+    session.flush()
+    session.refresh(article, ["favorites_count"])
+    return article
+
+
+def unfavorite_article(session: Session, actor: User, article: Article) -> Article:
+    """Remove a favorite; removing one that is not there changes nothing."""
+    if not can_view(actor, article):
+        raise NotFound("article")
+    removed = session.execute(
+        delete(Favorite).where(Favorite.user_id == actor.id, Favorite.article_id == article.id)
+    )
+    if getattr(removed, "rowcount", 0):
+        session.execute(
+            update(Article)
+            .where(Article.id == article.id, Article.favorites_count > 0)
+            .values(favorites_count=Article.favorites_count - 1)
+            .execution_options(synchronize_session=False)
+        )
+    totals.forget()
+    session.flush()
+    session.refresh(article, ["favorites_count"])
+    return article

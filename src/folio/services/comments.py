@@ -1,0 +1,98 @@
+"""Comments on articles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from folio.models import Article, Comment, Follow, User, now_utc
+from folio.services.articles import can_view
+from folio.services.errors import Forbidden, NotFound, ValidationFailed
+
+COMMENT_MAX = 5000
+
+
+@dataclass(frozen=True)
+class CommentListing:
+    comment: Comment
+    following: bool  # whether the viewer follows the comment's author
+
+
+def can_delete_comment(viewer: User | None, comment: Comment, article: Article) -> bool:
+    """The comment's author, the article's author and admins may delete a comment."""
+    if viewer is None:
+        return False
+    return viewer.id in (comment.author_id, article.author_id) or viewer.is_admin
+
+
+def add_comment(session: Session, actor: User, article: Article, body: str | None) -> Comment:
+    """Comment on an article the actor can see.
+
+    :raises ValidationFailed: the body is blank or too long.
+    """
+    if not can_view(actor, article):
+        raise NotFound("article")
+    text = (body or "").strip()
+    if not text:
+        raise ValidationFailed({"body": ["can't be blank"]})
+    if len(text) > COMMENT_MAX:
+        raise ValidationFailed({"body": [f"is too long (maximum is {COMMENT_MAX} characters)"]})
+    now = now_utc()
+    comment = Comment(
+        article_id=article.id, author=actor, body=text, created_at=now, updated_at=now
+    )
+    session.add(comment)
+    session.flush()
+    return comment
+
+
+def list_comments(session: Session, viewer: User | None, article: Article) -> list[CommentListing]:
+    """Comments on an article, oldest first, with authors: two queries at most."""
+    if not can_view(viewer, article):
+        raise NotFound("article")
+    columns: list[object] = [Comment]
+    if viewer is not None:
+        following = (
+            select(Follow.follower_id)
+            .where(Follow.follower_id == viewer.id, Follow.followee_id == Comment.author_id)
+            .exists()
+        )
+        columns.append(following.label("following"))
+    stmt = (
+        select(*columns)  # type: ignore[call-overload]
+        .where(Comment.article_id == article.id)
+        .options(joinedload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return [
+        CommentListing(row[0], bool(row[1]) if len(row) > 1 else False)
+        for row in session.execute(stmt)
+    ]
+
+
+def get_comment(session: Session, article: Article, comment_id: int) -> Comment:
+    comment = session.scalar(
+        select(Comment)
+        .where(Comment.id == comment_id, Comment.article_id == article.id)
+        .options(joinedload(Comment.author))
+    )
+    if comment is None:
+        raise NotFound("comment")
+    return comment
+
+
+def delete_comment(session: Session, actor: User, article: Article, comment_id: int) -> None:
+    """Delete a comment (its author, the article's author or an admin).
+
+    :raises NotFound: no such comment on this article.
+    :raises Forbidden: the actor may not delete it.
+    """
+    if not can_view(actor, article):
+        raise NotFound("article")
+    comment = get_comment(session, article, comment_id)
+    if not can_delete_comment(actor, comment, article):
+        raise Forbidden("comment")
+    session.delete(comment)
+    session.flush()

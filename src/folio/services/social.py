@@ -1,0 +1,64 @@
+"""Profiles and the follow graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from folio.models import Follow, User
+from folio.services.accounts import get_profile
+from folio.services.errors import ValidationFailed
+
+
+@dataclass(frozen=True)
+class Profile:
+    user: User
+    following: bool
+
+
+def is_following(session: Session, viewer: User | None, user_id: int) -> bool:
+    if viewer is None or viewer.id == user_id:
+        return False
+    stmt = select(Follow.follower_id).where(
+        Follow.follower_id == viewer.id, Follow.followee_id == user_id
+    )
+    return session.scalar(stmt) is not None
+
+
+def profile(session: Session, viewer: User | None, username: str) -> Profile:
+    """A public profile with whether the viewer follows it.
+
+    :raises NotFound: ``profile`` when no active user has that name.
+    """
+    user = get_profile(session, username)
+    return Profile(user, is_following(session, viewer, user.id))
+
+
+def follow(session: Session, actor: User, username: str) -> Profile:
+    """Follow a user; following twice changes nothing.
+
+    :raises ValidationFailed: an actor cannot follow themself.
+    """
+    user = get_profile(session, username)
+    if user.id == actor.id:
+        raise ValidationFailed({"profile": ["cannot follow yourself"]})
+    if not is_following(session, actor, user.id):
+        session.add(Follow(follower_id=actor.id, followee_id=user.id))
+        session.flush()
+    return Profile(user, True)
+
+
+def unfollow(session: Session, actor: User, username: str) -> Profile:
+    """Stop following a user; unfollowing someone not followed changes nothing."""
+    user = get_profile(session, username)
+    session.execute(
+        delete(Follow).where(Follow.follower_id == actor.id, Follow.followee_id == user.id)
+    )
+    session.flush()
+    return Profile(user, False)
+
+
+def follower_ids(session: Session, user_id: int) -> list[int]:
+    return list(session.scalars(select(Follow.follower_id).where(Follow.followee_id == user_id)))

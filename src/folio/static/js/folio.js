@@ -1,0 +1,115 @@
+// Folio: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    }).then(function (response) {
+      if (!response.ok) {
+        throw new Error("HTTP " + response.status);
+      }
+      return response.json();
+    });
+  }
+
+  // Favorite and follow buttons: toggle without a reload.
+  function enhanceToggle(form) {
+    form.addEventListener("submit", function (event) {
+      var button = form.querySelector("button");
+      if (!button || button.disabled) {
+        return;
+      }
+      event.preventDefault();
+      button.disabled = true;
+      post(form.getAttribute("action"), new FormData(form))
+        .then(function (data) {
+          var on = form.dataset.kind === "favorite" ? data.favorited : data.following;
+          form.setAttribute("action", on ? form.dataset.onUrl : form.dataset.offUrl);
+          button.setAttribute("aria-pressed", on ? "true" : "false");
+          if (form.dataset.kind === "favorite") {
+            button.classList.toggle("is-on", on);
+            button.title = on ? "Remove from favorites" : "Add to favorites";
+            var count = button.querySelector(".fav-count");
+            if (count) {
+              count.textContent = String(data.favorites_count);
+            }
+            var label = button.querySelector(".fav-label");
+            if (label) {
+              label.textContent = on ? "Favorited" : "Favorite";
+            }
+          } else {
+            var text = button.querySelector(".follow-label");
+            if (text) {
+              text.textContent = on ? "Following" : "Follow";
+            }
+            button.classList.toggle("button--quiet", on);
+            button.classList.toggle("button--outline", !on);
+          }
+        })
+        .catch(function () {
+          // Fall back to the ordinary form post.
+          form.submit();
+        })
+        .finally(function () {
+          button.disabled = false;
+        });
+    });
+  }
+
+  // Forms that destroy something ask first.
+  function enhanceConfirm(form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm || "Are you sure?")) {
+        event.preventDefault();
+      }
+    });
+  }
+
+  // The editor's preview: render through Folio's own Markdown pipeline, in place.
+  function enhanceEditor(form) {
+    var button = form.querySelector(".js-preview");
+    var pane = form.querySelector(".preview-pane");
+    var target = form.querySelector(".preview-body");
+    var body = form.querySelector("textarea[name='body']");
+    if (!button || !pane || !target || !body) {
+      return;
+    }
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      var data = new FormData();
+      data.append("body", body.value);
+      target.setAttribute("aria-busy", "true");
+      post(form.dataset.previewUrl, data)
+        .then(function (result) {
+          // The server returns HTML sanitised by the same pipeline that renders articles.
+          target.innerHTML = result.html || '<p class="muted">Nothing to preview yet.</p>';
+          pane.classList.remove("is-empty");
+          pane.scrollIntoView({ block: "nearest" });
+        })
+        .catch(function () {
+          target.textContent = "The preview is unavailable right now.";
+        })
+        .finally(function () {
+          target.removeAttribute("aria-busy");
+        });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.fetch || !window.FormData) {
+      return;
+    }
+    document.querySelectorAll("form.js-toggle").forEach(enhanceToggle);
+    document.querySelectorAll("form.js-confirm").forEach(enhanceConfirm);
+    document.querySelectorAll("form.editor[data-preview-url]").forEach(enhanceEditor);
+  });
+})();

@@ -1,0 +1,328 @@
+"""Background work with Celery, bound to the Flask app context.
+
+The factory calls :func:`init_celery`, which builds one Celery app per Flask app (the
+pattern from Flask's "Background Tasks with Celery" page): every task runs inside the
+Flask app's context, so it uses ``db.session``, the config and ``send_mail`` as a view
+does. With ``REDIS_URL`` set, Redis is the broker; without it, tasks run eagerly in the
+calling process (development, tests, a one-machine install).
+
+A worker is started with ``celery -A folio.tasks worker``. Celery looks the app up as the
+module attribute ``app``; this module answers that lookup lazily (a module
+``__getattr__``, PEP 562), building ``create_app()`` only then. Importing the module
+therefore still has no side effect: nothing connects, nothing is written.
+
+Tasks are acknowledged late (after they ran), so a worker killed mid-task leaves its
+message to be delivered again; each task is therefore idempotent: every email has a key,
+and a key already sent is not sent twice (see :func:`mail_once`).
+
+Side effects are queued only after the request's commit succeeded: :func:`after_commit`
+keeps callbacks on the SQLAlchemy session and runs them from its ``after_commit`` event;
+a rollback drops them.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from celery import Celery, Task, shared_task
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from folio.models import User
+
+log = logging.getLogger(__name__)
+
+_PENDING = "folio_after_commit"
+# An email whose key is marked sent is not sent again for this long (task redeliveries
+# happen within the broker's visibility timeout, an hour by default).
+SENT_MARK_SECONDS = 7 * 24 * 3600
+# While one worker sends a keyed email, another delivery of the same task waits it out.
+CLAIM_SECONDS = 300
+RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
+
+
+def init_celery(app: Flask) -> Celery:
+    """Create the Celery app bound to ``app`` and keep it in ``app.extensions``."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            # A task gets an app context of its own (its own db.session), also when it
+            # runs eagerly inside a request.
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    broker = app.config.get("CELERY_BROKER_URL")
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=broker or "memory://",
+        # No broker: run in the caller. Failures reach the caller only in tests; in
+        # production an eager email failure is logged, it never fails a request.
+        task_always_eager=not broker,
+        task_eager_propagates=app.testing,
+        task_ignore_result=True,
+        # Acknowledge after the task ran, and give the message back when the worker
+        # process dies mid-task (kill -9, OOM): the tasks are idempotent, so a repeat is
+        # harmless and nothing is lost.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        # One message at a time per worker process: a late-acked message held in a
+        # prefetch buffer would wait behind a slow task.
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        task_serializer="json",
+        accept_content=["json"],
+        worker_hijack_root_logger=False,
+        timezone="UTC",
+        enable_utc=True,
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    _listen_for_commits()
+    return celery
+
+
+# --- after commit ------------------------------------------------------------------
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once ``session``'s current transaction has committed.
+
+    A rollback discards it, so a failed request queues nothing.
+    """
+    session.info.setdefault(_PENDING, []).append(callback)
+
+
+def _run_pending(session: Session) -> None:
+    callbacks = session.info.pop(_PENDING, [])
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the data is committed; a lost side effect must not hide that
+            log.exception("after-commit callback failed")
+
+
+def _drop_pending(session: Session, previous_transaction: Any) -> None:
+    # Only the outermost transaction: rolling back a SAVEPOINT keeps the rest.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def _listen_for_commits() -> None:
+    if not event.contains(Session, "after_commit", _run_pending):
+        event.listen(Session, "after_commit", _run_pending)
+        event.listen(Session, "after_soft_rollback", _drop_pending)
+
+
+def enqueue(session: Session, name: str, *args: Any) -> None:
+    """Queue the task ``folio.tasks.<name>`` once ``session`` has committed."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def send() -> None:
+        celery: Celery = app.extensions["celery"]
+        task = celery.tasks[f"folio.tasks.{name}"]
+        if celery.conf.task_always_eager:
+            # apply_async would still build a broker producer; run in place instead.
+            task.apply(args=args)
+        else:
+            task.apply_async(args=args)
+
+    after_commit(session, send)
+
+
+def queue_password_reset(session: Session, user: User) -> None:
+    """Queue the reset email for when ``session`` commits (the view commits at its edge).
+
+    Nothing is written by asking for a reset, but the rule stays the one of every task:
+    queued after the commit, never while the request holds a transaction (on SQLite an
+    eager task would otherwise wait for the request's own write lock).
+    """
+    import uuid
+
+    from folio.notifications import base_url
+
+    enqueue(session, "send_password_reset", user.id, base_url(), uuid.uuid4().hex)
+
+
+# --- the worker's entry point --------------------------------------------------------
+
+_worker_app: Celery | None = None
+
+
+def __getattr__(name: str) -> Any:
+    # `celery -A folio.tasks worker` reads folio.tasks.app (then .celery): build the Flask
+    # app from the environment (FOLIO_ENV, DATABASE_URL, REDIS_URL, ...) on that first use.
+    global _worker_app
+    if name in ("app", "celery"):
+        if _worker_app is None:
+            from folio import create_app
+
+            _worker_app = create_app().extensions["celery"]
+        return _worker_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --- email, once per key -------------------------------------------------------------
+
+
+def mail_once(key: str, to: str, subject: str, body: str, **kwargs: Any) -> bool:
+    """Send an email unless the one with ``key`` was already sent; True if sent now."""
+    from folio.extensions import cache
+    from folio.mail import send_mail
+
+    done_key, claim_key = f"mail:sent:{key}", f"mail:claim:{key}"
+    if cache.get(done_key):
+        log.info("email %s already sent; skipped", key)
+        return False
+    if not cache.add(claim_key, 1, timeout=CLAIM_SECONDS):
+        log.info("email %s is being sent by another worker; skipped", key)
+        return False
+    try:
+        send_mail(to, subject, body, **kwargs)
+    except Exception:
+        cache.delete(claim_key)
+        raise
+    cache.set(done_key, 1, timeout=SENT_MARK_SECONDS)
+    return True
+
+
+def external_url(base_url: str, endpoint: str, **values: Any) -> str:
+    """An absolute URL for ``endpoint`` on the site at ``base_url`` (no request needed)."""
+    parts = urlsplit(base_url)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _notifiable(user: User | None) -> bool:
+    return user is not None and user.is_active and user.email_notifications
+
+
+@shared_task(
+    name="folio.tasks.send_password_reset",
+    autoretry_for=RETRYABLE,
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_password_reset(user_id: int, base_url: str, request_key: str) -> bool:
+    """Email a password-reset link. The token is made here, so no broker ever holds it."""
+    from folio.extensions import db
+    from folio.models import User
+    from folio.services.accounts import make_password_reset_token
+
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active:
+        return False
+    token = make_password_reset_token(user, current_app.config["SECRET_KEY"])
+    link = external_url(base_url, "auth.reset_password", token=token)
+    minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"]) // 60
+    body = (
+        f"Hello {user.name},\n\n"
+        "Someone (we hope you) asked to reset the password of your Folio account.\n"
+        f"Choose a new one here within {minutes} minutes:\n\n{link}\n\n"
+        "The link works once. If you did not ask for it, ignore this email: your\n"
+        "password stays as it is.\n"
+    )
+    return mail_once(f"reset:{request_key}", user.email, "Reset your Folio password", body)
+
+
+@shared_task(
+    name="folio.tasks.notify_comment",
+    autoretry_for=RETRYABLE,
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_comment(comment_id: int, base_url: str) -> bool:
+    """Tell an article's author about a new comment on it (not their own)."""
+    from folio.extensions import db
+    from folio.models import Article, Comment, User
+    from folio.notifications import unsubscribe_url
+
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        return False
+    article = db.session.get(Article, comment.article_id)
+    if article is None or article.author_id == comment.author_id:
+        return False
+    author = db.session.get(User, article.author_id)
+    commenter = db.session.get(User, comment.author_id)
+    if author is None or not _notifiable(author) or commenter is None:
+        return False
+    link = external_url(base_url, "web.article", slug=article.slug)
+    unsubscribe = unsubscribe_url(base_url, author)
+    body = (
+        f"Hello {author.name},\n\n{commenter.name} commented on \u201c{article.title}\u201d:\n\n"
+        f"{comment.body}\n\nRead and reply: {link}\n\n"
+        f"Stop these emails: {unsubscribe}\n"
+    )
+    return mail_once(
+        f"comment:{comment.id}",
+        author.email,
+        f"New comment on \u201c{article.title}\u201d",
+        body,
+        headers=_unsubscribe_headers(unsubscribe),
+    )
+
+
+@shared_task(
+    name="folio.tasks.notify_new_article",
+    autoretry_for=RETRYABLE,
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_new_article(article_id: int, base_url: str) -> int:
+    """Tell each follower of the author about a newly published article; the count sent.
+
+    Each recipient has its own key, so a retry after a failure part-way sends only to
+    those not yet reached.
+    """
+    from sqlalchemy import select
+
+    from folio.extensions import db
+    from folio.models import Article, Follow, User
+    from folio.notifications import unsubscribe_url
+
+    article = db.session.get(Article, article_id)
+    if article is None or not article.is_published:
+        return 0
+    author = db.session.get(User, article.author_id)
+    if author is None:
+        return 0
+    followers = db.session.scalars(
+        select(User)
+        .join(Follow, Follow.follower_id == User.id)
+        .where(
+            Follow.followee_id == author.id,
+            User.is_active.is_(True),
+            User.email_notifications.is_(True),
+        )
+        .order_by(User.id)
+    )
+    link = external_url(base_url, "web.article", slug=article.slug)
+    sent = 0
+    for follower in followers:
+        unsubscribe = unsubscribe_url(base_url, follower)
+        body = (
+            f"Hello {follower.name},\n\n{author.name} published \u201c{article.title}\u201d.\n\n"
+            f"{article.description}\n\nRead it: {link}\n\n"
+            f"You get this because you follow {author.name}. Stop these emails: {unsubscribe}\n"
+        )
+        sent += mail_once(
+            f"article:{article.id}:{follower.id}",
+            follower.email,
+            f"{author.name} published \u201c{article.title}\u201d",
+            body,
+            headers=_unsubscribe_headers(unsubscribe),
+        )
+    return sent
+
+
+def _unsubscribe_headers(url: str) -> dict[str, str]:
+    # RFC 8058 one-click unsubscribe: mail clients POST to the link.
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

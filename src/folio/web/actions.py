@@ -1,0 +1,121 @@
+"""One-click actions: favorite, follow, comment. Each is a POST with a CSRF token.
+
+Without JavaScript they redirect back to the page; ``fetch`` asking for JSON gets the
+new state instead, so the button updates without a reload.
+"""
+
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from folio.extensions import db
+from folio.security import rate_limit, safe_next_url
+from folio.services import articles, social
+from folio.services import comments as comment_service
+from folio.services.errors import DomainError
+from folio.web import bp
+from folio.web.forms import CommentForm
+from folio.web.helpers import apply_errors, signed_in_user, wants_json
+
+
+def _back(default: str) -> str:
+    return safe_next_url(request.form.get("next"), default)
+
+
+@bp.post("/articles/<slug>/favorite")
+@login_required
+def favorite(slug: str):
+    return _favorite(slug, True)
+
+
+@bp.post("/articles/<slug>/unfavorite")
+@login_required
+def unfavorite(slug: str):
+    return _favorite(slug, False)
+
+
+def _favorite(slug: str, on: bool):
+    user = signed_in_user()
+    session = db.session()
+    article = articles.get_article(session, user, slug)
+    if on:
+        articles.favorite_article(session, user, article)
+    else:
+        articles.unfavorite_article(session, user, article)
+    db.session.commit()
+    if wants_json():
+        return jsonify({"favorited": on, "favorites_count": article.favorites_count})
+    flash(
+        f"Added “{article.title}” to your favorites."
+        if on
+        else f"Removed “{article.title}” from your favorites.",
+        "success",
+    )
+    return redirect(_back(url_for("web.article", slug=slug)))
+
+
+@bp.post("/@<username>/follow")
+@login_required
+def follow(username: str):
+    user = signed_in_user()
+    found = social.follow(db.session(), user, username)
+    db.session.commit()
+    if wants_json():
+        return jsonify({"following": True})
+    flash(f"You follow {found.user.name}; their new articles appear in your feed.", "success")
+    return redirect(_back(url_for("web.profile", username=found.user.username)))
+
+
+@bp.post("/@<username>/unfollow")
+@login_required
+def unfollow(username: str):
+    user = signed_in_user()
+    found = social.unfollow(db.session(), user, username)
+    db.session.commit()
+    if wants_json():
+        return jsonify({"following": False})
+    flash(f"You no longer follow {found.user.name}.", "success")
+    return redirect(_back(url_for("web.profile", username=found.user.username)))
+
+
+@bp.post("/articles/<slug>/comments")
+@login_required
+@rate_limit("COMMENT")
+def add_comment(slug: str):
+    user = signed_in_user()
+    session = db.session()
+    listing = articles.get_listing(session, user, slug)
+    form = CommentForm()
+    try:
+        comment = comment_service.add_comment(session, user, listing.article, form.body.data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code != 422:
+            raise
+        apply_errors(form, error.errors)
+        listing = articles.get_listing(session, user, slug)
+        comments = comment_service.list_comments(session, user, listing.article)
+        page = render_template(
+            "web/article.html",
+            listing=listing,
+            article=listing.article,
+            comments=comments,
+            form=form,
+        )
+        return page, error.status_code
+    flash("Your comment is posted.", "success")
+    return redirect(url_for("web.article", slug=slug, _anchor=f"comment-{comment.id}"))
+
+
+@bp.post("/articles/<slug>/comments/<int:comment_id>/delete")
+@login_required
+def delete_comment(slug: str, comment_id: int):
+    user = signed_in_user()
+    session = db.session()
+    article = articles.get_article(session, user, slug)
+    comment_service.delete_comment(session, user, article, comment_id)
+    db.session.commit()
+    flash("The comment was deleted.", "success")
+    return redirect(_back(url_for("web.article", slug=slug, _anchor="comments")))

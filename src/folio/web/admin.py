@@ -1,0 +1,87 @@
+"""The admin's pages: every user and article, with moderation actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from folio.extensions import db
+from folio.security import safe_next_url
+from folio.services import accounts, articles, directory
+from folio.web import bp
+from folio.web.helpers import page_number, signed_in_user
+
+F = TypeVar("F", bound=Callable[..., Any])
+USERS_PER_PAGE = 50
+
+
+def admin_required(view: F) -> F:
+    @wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not signed_in_user().is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@bp.get("/admin")
+@admin_required
+def admin():
+    number = page_number()
+    users = directory.list_users(
+        db.session(),
+        signed_in_user(),
+        limit=USERS_PER_PAGE,
+        offset=(number - 1) * USERS_PER_PAGE,
+    )
+    return render_template("admin/users.html", users=users, page=number, tab="users")
+
+
+@bp.get("/admin/articles")
+@admin_required
+def admin_articles():
+    number = page_number()
+    per_page = int(current_app.config["ARTICLES_PER_PAGE"])
+    listing = articles.list_articles(
+        db.session(), signed_in_user(), limit=per_page, offset=(number - 1) * per_page
+    )
+    return render_template(
+        "admin/articles.html", page_of=listing, page=number, per_page=per_page, tab="articles"
+    )
+
+
+def _back() -> str:
+    return safe_next_url(request.form.get("next"), url_for("web.admin"))
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+@admin_required
+def admin_deactivate(user_id: int):
+    actor = signed_in_user()
+    session = db.session()
+    target = directory.get_user(session, actor, user_id)
+    if target.id == actor.id:
+        flash("You cannot deactivate your own account from here.", "error")
+        return redirect(_back())
+    accounts.deactivate(session, actor, target)
+    db.session.commit()
+    flash(f"{target.username} is deactivated and signed out everywhere.", "success")
+    return redirect(_back())
+
+
+@bp.post("/admin/users/<int:user_id>/reactivate")
+@admin_required
+def admin_reactivate(user_id: int):
+    actor = signed_in_user()
+    session = db.session()
+    target = directory.get_user(session, actor, user_id)
+    accounts.reactivate(session, actor, target)
+    db.session.commit()
+    flash(f"{target.username} can sign in again.", "success")
+    return redirect(_back())

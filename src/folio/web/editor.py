@@ -1,0 +1,176 @@
+"""The writer's pages: new, edit, preview, publish, unpublish, delete."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import login_required
+from markupsafe import Markup
+
+from folio.extensions import db
+from folio.models import Article
+from folio.security import safe_next_url
+from folio.services import articles
+from folio.services.articles import ArticleChanges
+from folio.services.errors import DomainError
+from folio.web import bp
+from folio.web.filters import markdown_html
+from folio.web.forms import ArticleForm, split_tags
+from folio.web.helpers import apply_errors, large_form, no_store, signed_in_user
+
+ACTIONS = {"draft", "publish", "preview", "save"}
+
+
+def _editor(form: ArticleForm, article: Article | None, preview: Markup | None, status: int = 200):
+    return (
+        render_template("web/editor.html", form=form, article=article, preview=preview),
+        status,
+    )
+
+
+def _action() -> str:
+    action = request.form.get("action", "draft")
+    return action if action in ACTIONS else "draft"
+
+
+@bp.route("/articles/new", methods=["GET", "POST"])
+@login_required
+@no_store
+@large_form
+def new_article():
+    form = ArticleForm()
+    if request.method == "GET":
+        return _editor(form, None, None)
+    action = _action()
+    if action == "preview":
+        return _editor(form, None, markdown_html(form.body.data or ""))
+    user = signed_in_user()
+    if not form.validate():
+        return _editor(form, None, None, 400)
+    try:
+        article = articles.create_article(
+            db.session(),
+            user,
+            title=form.title.data,
+            description=form.description.data,
+            body=form.body.data,
+            tags=split_tags(form.tags.data),
+            publish=action == "publish",
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        apply_errors(form, error.errors)
+        return _editor(form, None, None, error.status_code)
+    if article.is_published:
+        flash("Your article is published.", "success")
+    else:
+        flash("Draft saved. Only you can see it until you publish it.", "success")
+    return redirect(url_for("web.article", slug=article.slug))
+
+
+@bp.route("/articles/<slug>/edit", methods=["GET", "POST"])
+@login_required
+@no_store
+@large_form
+def edit_article(slug: str):
+    user = signed_in_user()
+    session = db.session()
+    article = articles.get_article(session, user, slug)
+    if not articles.can_edit(user, article):
+        abort(403)
+    if request.method == "GET":
+        form = ArticleForm(
+            data={
+                "title": article.title,
+                "description": article.description,
+                "body": article.body,
+                "tags": ", ".join(article.tag_names),
+            }
+        )
+        return _editor(form, article, None)
+    form = ArticleForm()
+    action = _action()
+    if action == "preview":
+        return _editor(form, article, markdown_html(form.body.data or ""))
+    if not form.validate():
+        return _editor(form, article, None, 400)
+    changes: ArticleChanges = {
+        "title": form.title.data,
+        "description": form.description.data,
+        "body": form.body.data,
+        "tags": split_tags(form.tags.data),
+    }
+    try:
+        articles.update_article(session, user, article, changes)
+        publishing = action == "publish" and not article.is_published
+        if publishing:
+            articles.publish_article(session, user, article)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        apply_errors(form, error.errors)
+        # The rolled-back article reloads as it was stored; the form keeps what was typed.
+        return _editor(form, articles.get_article(session, user, slug), None, error.status_code)
+    flash("Your article is published." if publishing else "Changes saved.", "success")
+    return redirect(url_for("web.article", slug=article.slug))
+
+
+@bp.post("/articles/preview")
+@login_required
+@large_form
+def preview():
+    """The editor's live preview: Markdown in, sanitised HTML out (JSON)."""
+    return jsonify({"html": str(markdown_html(request.form.get("body", "")))})
+
+
+def _back(default: str) -> str:
+    return safe_next_url(request.form.get("next"), default)
+
+
+@bp.post("/articles/<slug>/publish")
+@login_required
+def publish(slug: str):
+    user = signed_in_user()
+    session = db.session()
+    article = articles.get_article(session, user, slug)
+    try:
+        articles.publish_article(session, user, article)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code != 422:
+            raise
+        flash("Add a description and a body before publishing.", "error")
+        return redirect(url_for("web.edit_article", slug=slug))
+    db.session.commit()
+    flash("Your article is published.", "success")
+    return redirect(_back(url_for("web.article", slug=article.slug)))
+
+
+@bp.post("/articles/<slug>/unpublish")
+@login_required
+def unpublish(slug: str):
+    user = signed_in_user()
+    session = db.session()
+    article = articles.get_article(session, user, slug)
+    articles.unpublish_article(session, user, article)
+    db.session.commit()
+    flash(f"“{article.title}” is a draft again; readers no longer see it.", "success")
+    return redirect(_back(url_for("web.article", slug=article.slug)))
+
+
+@bp.route("/articles/<slug>/delete", methods=["GET", "POST"])
+@login_required
+@no_store
+def delete(slug: str):
+    user = signed_in_user()
+    session = db.session()
+    article = articles.get_article(session, user, slug)
+    if not articles.can_delete(user, article):
+        abort(403)
+    if request.method == "GET":
+        return render_template("web/delete.html", article=article)
+    title = article.title
+    articles.delete_article(session, user, article)
+    db.session.commit()
+    flash(f"“{title}” was deleted.", "success")
+    return redirect(_back(url_for("web.my_articles")))

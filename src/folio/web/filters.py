@@ -1,0 +1,123 @@
+"""Template filters and globals: relative dates, avatars, sanitised article HTML.
+
+Article HTML is sanitised when it is saved (folio.content); it is marked safe here, in
+Python, so no template ever needs ``|safe``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Response, g, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from folio.content import render_markdown
+from folio.errors import face
+from folio.models import Article, User
+from folio.web import bp
+
+AVATAR_TONES = 8
+_UNITS = (
+    (365 * 24 * 3600, "year"),
+    (30 * 24 * 3600, "month"),
+    (7 * 24 * 3600, "week"),
+    (24 * 3600, "day"),
+    (3600, "hour"),
+    (60, "minute"),
+)
+
+
+def timeago(value: datetime | None, now: datetime | None = None) -> str:
+    """ "3 hours ago", "yesterday", "just now"."""
+    if value is None:
+        return ""
+    now = now or datetime.now(UTC)
+    seconds = int((now - value).total_seconds())
+    if seconds < 0:
+        return "just now"
+    if seconds < 60:
+        return "just now"
+    for size, unit in _UNITS:
+        if seconds >= size:
+            amount = seconds // size
+            if unit == "day" and amount == 1:
+                return "yesterday"
+            return f"{amount} {unit}{'s' if amount != 1 else ''} ago"
+    return "just now"  # pragma: no cover - the minute unit catches everything above
+
+
+def fulldate(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    value = value.astimezone(UTC)
+    return f"{value.day} {value:%B %Y}, {value:%H:%M} UTC"
+
+
+def shortdate(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%b %Y}"
+
+
+def article_html(article: Article) -> Markup:
+    """The article's body, sanitised when it was saved."""
+    return Markup(article.body_html)  # noqa: S704 - nh3-sanitised by folio.content
+
+
+def markdown_html(source: str) -> Markup:
+    return Markup(render_markdown(source))  # noqa: S704 - sanitised by render_markdown
+
+
+def initials(user: User) -> str:
+    words = [w for w in user.name.replace("_", " ").replace("-", " ").split() if w]
+    if not words:
+        return "?"
+    if len(words) == 1:
+        return words[0][:2].upper()
+    return (words[0][0] + words[-1][0]).upper()
+
+
+def avatar_tone(user: User) -> int:
+    return zlib.crc32(user.username.lower().encode()) % AVATAR_TONES
+
+
+bp.add_app_template_filter(timeago, "timeago")
+bp.add_app_template_filter(fulldate, "fulldate")
+bp.add_app_template_filter(shortdate, "shortdate")
+bp.add_app_template_filter(article_html, "article_html")
+bp.add_app_template_filter(initials, "initials")
+bp.add_app_template_filter(avatar_tone, "avatar_tone")
+
+
+def this_url(**changes: Any) -> str:
+    """The current page's URL with some query arguments changed (None removes one)."""
+    args: dict[str, Any] = dict(request.args.items())
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint or "web.index", **(request.view_args or {}), **args)
+
+
+bp.add_app_template_global(this_url, "this_url")
+
+
+@bp.app_context_processor
+def site_globals() -> dict[str, Any]:
+    return {"current_year": datetime.now(UTC).year}
+
+
+@bp.after_app_request
+def private_pages_are_not_stored(response: Response) -> Response:
+    """Pages with forms and signed-in pages are never cached (stale CSRF, personal data)."""
+    if face() != "web" or response.mimetype != "text/html":
+        return response
+    if g.get("folio_no_store") or current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    elif request.method == "GET" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,160 @@
+"""Account settings: profile, email, password, sign out everywhere, close the account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import login_required, login_user, logout_user
+
+from folio.extensions import db
+from folio.models import User
+from folio.security import refuse_common_passwords
+from folio.services import accounts
+from folio.services.accounts import ProfileChanges
+from folio.services.errors import DomainError
+from folio.web import bp
+from folio.web.forms import DeactivateForm, EmailForm, PasswordForm, ProfileForm
+from folio.web.helpers import apply_errors, no_store, signed_in_user
+
+
+def _forms(user: User, **given: Any) -> dict[str, Any]:
+    forms = {
+        "profile_form": ProfileForm(
+            formdata=None,
+            data={
+                "username": user.username,
+                "display_name": user.display_name or "",
+                "bio": user.bio or "",
+                "image_url": user.image_url or "",
+                "email_notifications": user.email_notifications,
+            },
+        ),
+        "email_form": EmailForm(formdata=None, prefix="email", data={"email": user.email}),
+        "password_form": PasswordForm(formdata=None, prefix="pw"),
+        "deactivate_form": DeactivateForm(formdata=None, prefix="close"),
+    }
+    forms.update(given)
+    return forms
+
+
+def _page(user: User, status: int = 200, **given: Any):
+    return render_template("web/settings.html", user=user, **_forms(user, **given)), status
+
+
+def _keep_signed_in(user: User) -> None:
+    """After the session version moved, sign this browser in again with a fresh session."""
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    remember = cookie in request.cookies
+    session.clear()
+    login_user(user, remember=remember)
+
+
+@bp.get("/settings")
+@login_required
+@no_store
+def settings():
+    return _page(signed_in_user())
+
+
+@bp.post("/settings")
+@login_required
+@no_store
+def save_profile():
+    user = signed_in_user()
+    form = ProfileForm()
+    if not form.validate():
+        return _page(user, 400, profile_form=form)
+    changes: ProfileChanges = {
+        "username": form.username.data,
+        "display_name": form.display_name.data,
+        "bio": form.bio.data,
+        "image_url": form.image_url.data,
+        "email_notifications": bool(form.email_notifications.data),
+    }
+    try:
+        accounts.update_profile(db.session(), user, changes)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        apply_errors(form, error.errors)
+        return _page(user, error.status_code, profile_form=form)
+    flash("Your profile is saved.", "success")
+    return redirect(url_for("web.settings"))
+
+
+@bp.post("/settings/email")
+@login_required
+@no_store
+def change_email():
+    user = signed_in_user()
+    form = EmailForm(prefix="email")
+    try:
+        accounts.update_profile(
+            db.session(),
+            user,
+            {"email": form.email.data},
+            current_password=form.current_password.data,
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        apply_errors(form, error.errors)
+        return _page(user, error.status_code, email_form=form)
+    flash("Your email address is changed.", "success")
+    return redirect(url_for("web.settings"))
+
+
+@bp.post("/settings/password")
+@login_required
+@no_store
+def change_password():
+    user = signed_in_user()
+    form = PasswordForm(prefix="pw")
+    if not form.validate():
+        return _page(user, 422, password_form=form)
+    try:
+        accounts.change_password(
+            db.session(),
+            user,
+            current_password=form.current_password.data,
+            new_password=form.new_password.data,
+            refuse_common_passwords=refuse_common_passwords("web"),
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        apply_errors(form, error.errors, {"password": "new_password"})
+        return _page(user, error.status_code, password_form=form)
+    _keep_signed_in(user)
+    flash("Your password is changed; every other device was signed out.", "success")
+    return redirect(url_for("web.settings"))
+
+
+@bp.post("/settings/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    user = signed_in_user()
+    accounts.sign_out_everywhere(db.session(), user)
+    db.session.commit()
+    _keep_signed_in(user)
+    flash("Every other device and browser is signed out.", "success")
+    return redirect(url_for("web.settings"))
+
+
+@bp.post("/settings/deactivate")
+@login_required
+@no_store
+def deactivate_account():
+    user = signed_in_user()
+    form = DeactivateForm(prefix="close")
+    if not form.validate() or not accounts.verify_password(user, form.current_password.data):
+        if form.current_password.data:
+            form.current_password.errors = ["Current password is incorrect"]
+        return _page(user, 422, deactivate_form=form)
+    accounts.deactivate(db.session(), user, user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("Your account is closed. Thank you for writing with us.", "success")
+    return redirect(url_for("web.index"))

@@ -1,0 +1,122 @@
+"""Fixtures: a fresh app per test, per-test rollback on a real database.
+
+The schema is built once per run by the migrations (never ``create_all``), on a temporary
+SQLite file, or on PostgreSQL when ``TEST_DATABASE_URL`` is set. Each test runs inside an
+outer transaction that is rolled back afterwards; the app's session joins it through
+savepoints, so views may commit as they do in production.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from folio import create_app
+from folio.extensions import db
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+def pytest_report_header() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return f"folio database: {url or 'temporary SQLite file'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The database the whole run uses, upgraded once from the migrations."""
+    url = os.environ.get("TEST_DATABASE_URL") or (
+        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "folio-test.db")
+    )
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(directory=_migrations())
+        db.engine.dispose()
+    return url
+
+
+def _migrations() -> str:
+    return str(Path(__file__).resolve().parents[1] / "migrations")
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    """Config for this test's app; override the fixture to change it."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    database_url: str, app_overrides: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
+    """A new app whose every session joins one transaction rolled back after the test."""
+    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **app_overrides})
+    with application.app_context():
+        engine = db.engine
+        connection = engine.connect()
+        outer = connection.begin()
+        # Flask-SQLAlchemy 3 picks the bind from db.engines; point it at our connection.
+        monkeypatch.setitem(db.engines, None, connection)
+    # Commits in views then release a savepoint instead of ending the outer transaction.
+    monkeypatch.setitem(db.session.session_factory.kw, "join_transaction_mode", "create_savepoint")
+    application.extensions["folio_test_connection"] = connection
+    yield application
+    with application.app_context():
+        db.session.remove()
+    outer.rollback()
+    connection.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """The app's session inside an app context, for service and model tests."""
+    with app.app_context():
+        yield db.session()
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Any:
+    """``with count_queries() as counted:`` records the SQL statements run inside."""
+    connection: Connection = app.extensions["folio_test_connection"]
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                counter.statements.append(statement)
+
+        event.listen(connection, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(connection, "before_cursor_execute", record)
+
+    return counting

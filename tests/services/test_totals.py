@@ -1,0 +1,72 @@
+"""List totals may be reused for a few seconds; writes forget them; search ranks the newest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from folio.services import articles, search, totals
+from folio.services.articles import ArticleFilter
+from tests.factories import ArticleFactory, UserFactory
+
+
+@pytest.fixture
+def totals_kept(session: Session) -> Iterator[None]:
+    # After the app fixture, whose factory sets the TTL from its config.
+    totals.configure(60)
+    yield
+    totals.configure(0)
+
+
+def test_without_a_ttl_every_total_is_counted(session: Session) -> None:
+    ArticleFactory()
+    assert articles.list_articles(session, None).total == 1
+    ArticleFactory()
+    assert articles.list_articles(session, None).total == 2
+
+
+@pytest.mark.usefixtures("totals_kept")
+def test_a_kept_total_is_reused_until_a_write_forgets_it(
+    session: Session, count_queries: Any
+) -> None:
+    ArticleFactory()
+    assert articles.list_articles(session, None).total == 1
+    with count_queries() as counted:
+        assert articles.list_articles(session, None).total == 1
+    reused = counted.count
+    with count_queries() as counted:
+        assert articles.list_articles(session, None, with_total=False).total == 0
+    # The kept total costs no query: the list takes what it takes without a total.
+    assert reused == counted.count
+    # A write through the services forgets every kept total at once.
+    author = UserFactory()
+    articles.create_article(session, author, title="Fresh", description="d", body="b", publish=True)
+    assert articles.list_articles(session, None).total == 2
+
+
+@pytest.mark.usefixtures("totals_kept")
+def test_totals_are_kept_per_filter_and_never_for_my_own_list(session: Session) -> None:
+    author = UserFactory()
+    ArticleFactory(author=author, tags=["flask"])
+    ArticleFactory(tags=["redis"])
+    assert articles.list_articles(session, None, ArticleFilter(tag="flask")).total == 1
+    assert articles.list_articles(session, None, ArticleFilter(tag="redis")).total == 1
+    mine = ArticleFilter(mine=True)
+    assert articles.list_articles(session, author, mine).total == 1
+    ArticleFactory(author=author, draft=True)
+    assert articles.list_articles(session, author, mine).total == 2
+
+
+def test_search_ranks_only_the_newest_matches(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oldest = ArticleFactory(title="Gardening notes", body="Soil.")
+    newer = [ArticleFactory(title=f"Gardening tips {n}", body="Seeds.") for n in range(2)]
+    monkeypatch.setattr(search, "MAX_CANDIDATES", 2)
+    page = articles.list_articles(session, None, ArticleFilter(query="gardening"))
+    assert {item.article.slug for item in page.items} == {a.slug for a in newer}
+    assert oldest.slug not in {item.article.slug for item in page.items}
+    assert page.total == 2

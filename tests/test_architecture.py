@@ -1,0 +1,60 @@
+"""Structural rules of the codebase that a reviewer would otherwise have to remember."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "folio"
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "services").glob("*.py")), ids=lambda p: p.name)
+def test_services_do_not_import_flask(path: Path) -> None:
+    flask_imports = {
+        name for name in _imported_modules(path) if name == "flask" or name.startswith("flask")
+    }
+    assert not flask_imports, f"{path.name} imports {flask_imports}: services stay Flask-free"
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "models").glob("*.py")), ids=lambda p: p.name)
+def test_models_do_not_import_flask(path: Path) -> None:
+    assert not {n for n in _imported_modules(path) if n.startswith("flask")}
+
+
+def test_importing_the_package_has_no_side_effects(tmp_path: Path) -> None:
+    # A fresh interpreter imports every module; nothing may connect, create files or
+    # read required settings at import time.
+    code = (
+        "import pkgutil, importlib, folio\n"
+        "for m in pkgutil.walk_packages(folio.__path__, 'folio.'):\n"
+        "    importlib.import_module(m.name)\n"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_legacy_query_api_or_create_all_in_the_package() -> None:
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text("utf-8")
+        if ".query." in text or "create_all(" in text:
+            offenders.append(path.name)
+    assert offenders == []
