@@ -9,6 +9,7 @@ savepoints, so views may commit as they do in production.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from folio import create_app
@@ -48,6 +49,27 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def _migrations() -> str:
     return str(Path(__file__).resolve().parents[1] / "migrations")
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines_after_each_test() -> Iterator[None]:
+    """Close the pooled connections of every engine a test used.
+
+    A test that builds its own app and drops it leaves the pool to the garbage collector,
+    and psycopg then warns (an error here) in whichever later test the collection runs.
+    """
+    used: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+    def remember(connection: Connection) -> None:
+        used.add(connection.engine)
+
+    event.listen(Engine, "engine_connect", remember)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "engine_connect", remember)
+        for engine in list(used):
+            engine.dispose()
 
 
 @pytest.fixture

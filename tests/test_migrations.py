@@ -19,7 +19,6 @@ def test_models_and_migrations_do_not_drift(database_url: str) -> None:
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         check(directory=MIGRATIONS)
-        db.engine.dispose()
 
 
 def test_the_database_is_at_the_single_head(database_url: str) -> None:

@@ -248,4 +248,3 @@ def test_an_eager_reset_email_does_not_wait_on_the_requests_own_lock(tmp_path: P
     assert response.status_code == 302
     with app.app_context():
         assert [m.to for m in outbox()] == ["locked@example.com"]
-        db.engine.dispose()

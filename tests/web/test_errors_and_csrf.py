@@ -120,4 +120,3 @@ def test_500_page_is_styled_and_rolls_back(database_url: str, monkeypatch) -> No
     assert "boom" not in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(User).where(User.username == "ghost")) is None
-        db.engine.dispose()
