@@ -32,6 +32,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_tasks(app)
     register_caching(app)
     register_cli(app)
+    register_middleware(app)
     return app
 
 
@@ -113,6 +114,14 @@ def register_caching(app: Flask) -> None:
     from folio.caching import init_caching
 
     init_caching(app)
+
+
+def register_middleware(app: Flask) -> None:
+    # Last, so ProxyFix wraps everything: the public cache below it sees the real scheme,
+    # host and client address.
+    from folio.security import apply_proxy_fix
+
+    apply_proxy_fix(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -2,10 +2,17 @@
 
 What is cached: the home page, article pages, tag pages and the anonymous article and
 tag lists of both APIs (``CACHED_ENDPOINTS``), for GET requests that carry no session or
-remember cookie, no ``Authorization`` header and no conditional headers. Nothing personal
-can be stored: a request that could be someone's is never served from nor stored in the
-cache, and a response is stored only if it is a 200 that leaves the session untouched
-(no CSRF token, no flash message) and is not marked ``no-store``.
+remember cookie, no ``Authorization`` header, no ``Origin`` and no conditional headers.
+Nothing personal can be stored: a request that could be someone's is never served from
+nor stored in the cache, and a response is stored only if it is a 200 that leaves the
+session untouched (no CSRF token, no flash message), sets no cookie, was checked against
+no rate limit and is not marked ``no-store`` or ``private`` by its view.
+
+Where: ``PublicCache`` is WSGI middleware just inside ProxyFix. A hit is answered there,
+before Flask builds a request — the complete response as Folio sent it (security headers
+included), with a fresh ``X-Request-ID`` — so a hit costs one Redis round trip and little
+else (bench/README.md). A miss goes through Flask; Flask's after-request hook says
+whether the response may be shared, and the middleware stores what was finally sent.
 
 How it stays fresh: every entry carries a generation number kept in the cache itself
 (Redis when ``REDIS_URL`` is set, so every instance sees the same one). The database
@@ -20,13 +27,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask import Flask, Response, current_app, has_app_context, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
+from werkzeug.http import parse_cookie
 
 from folio.extensions import cache
+from folio.logs import access_log, redact
 from folio.models import RevokedToken
 
 log = logging.getLogger(__name__)
@@ -44,9 +56,17 @@ CACHED_ENDPOINTS = frozenset(
 )
 GENERATION_KEY = "folio:public:generation"
 _DIRTY = "folio_public_dirty"
-# Headers worth keeping with a cached body; the rest (request id, security headers,
-# cookies) are made afresh for every response.
-_KEPT_HEADERS = ("Content-Type", "Link", "ETag", "Last-Modified", "Content-Language")
+# Set by the middleware on a request it may store ((key, generation)), and by Flask's
+# after-request hook once the response proved shareable.
+_PENDING = "folio.public_cache"
+_SHAREABLE = "folio.public_cache.shareable"
+# Made afresh for every response, never stored with a body.
+_PER_RESPONSE = frozenset({"x-request-id", "x-folio-cache", "set-cookie", "date"})
+# Request headers that make a request someone's, or ask for something else than the
+# shared answer (a 304, CORS headers for one origin).
+_BYPASS = ("HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_ORIGIN")
+
+StartResponse = Callable[..., Any]
 
 
 def generation() -> int:
@@ -68,61 +88,121 @@ def invalidate() -> None:
         log.warning("could not invalidate the public cache", exc_info=True)
 
 
-def _personal() -> bool:
-    config = current_app.config
-    cookies = request.cookies
-    return (
-        config["SESSION_COOKIE_NAME"] in cookies
-        or config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies
-        or "Authorization" in request.headers
-    )
+class PublicCache:
+    """WSGI middleware: answers cached public reads, stores the shareable misses."""
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        config = app.config
+        self.personal_cookies = (
+            config["SESSION_COOKIE_NAME"],
+            config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+        )
+        self.log_json = bool(config.get("LOG_JSON")) and not app.testing
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
+        if not self._cacheable(environ):
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        key = _key(environ)
+        backend = self.app.extensions["cache"][cache]
+        # One round trip for the generation and the entry (MGET on Redis): an entry counts
+        # only when it was stored under the current generation.
+        try:
+            current, stored = backend.get_many(GENERATION_KEY, key)
+            current = int(current or 0)
+        except Exception:
+            log.warning("could not read the public cache", exc_info=True)
+            return self.wsgi_app(environ, start_response)  # do without the cache
+        if stored is not None and stored[0] == current:
+            return self._answer(environ, start_response, stored, started)
+        environ[_PENDING] = (key, current)
+        return self._store_after(environ, start_response, backend)
+
+    def _cacheable(self, environ: dict[str, Any]) -> bool:
+        if environ["REQUEST_METHOD"] != "GET" or self.app.debug:
+            return False
+        if not self.app.config.get("PUBLIC_CACHE"):
+            return False
+        if any(name in environ for name in _BYPASS):
+            return False
+        cookie = environ.get("HTTP_COOKIE")
+        if cookie:
+            cookies = parse_cookie(cookie)
+            return not any(name in cookies for name in self.personal_cookies)
+        return True
+
+    def _answer(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        stored: tuple[Any, ...],
+        started: float,
+    ) -> list[bytes]:
+        _generation, status, headers, body = stored
+        request_id = uuid.uuid4().hex
+        start_response(status, [*headers, ("X-Request-ID", request_id), ("X-Folio-Cache", "hit")])
+        if self.log_json:
+            # The same line the app writes for every response it makes (folio.logs).
+            access_log.info(
+                "request",
+                extra={
+                    "status": int(status.split(" ", 1)[0]),
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "request_id": request_id,
+                    "remote_addr": environ.get("REMOTE_ADDR"),
+                    "method": "GET",
+                    "path": redact(environ.get("PATH_INFO", "")),
+                    "user_id": None,
+                },
+            )
+        return [body]
+
+    def _store_after(
+        self, environ: dict[str, Any], start_response: StartResponse, backend: Any
+    ) -> Iterable[bytes]:
+        sent: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            sent["status"], sent["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body_iter = self.wsgi_app(environ, capture)
+        if not environ.get(_SHAREABLE):
+            return body_iter
+        try:
+            body = b"".join(body_iter)
+        finally:
+            close = getattr(body_iter, "close", None)
+            if close is not None:
+                close()
+        key, current = environ[_PENDING]
+        headers = [(k, v) for k, v in sent["headers"] if k.lower() not in _PER_RESPONSE]
+        try:
+            backend.set(key, (current, sent["status"], headers, body))
+        except Exception:
+            log.warning("could not store a public page", exc_info=True)
+        return [body]
 
 
-def _cacheable_request() -> bool:
-    return (
-        bool(current_app.config.get("PUBLIC_CACHE"))
-        and request.method == "GET"
-        and request.endpoint in CACHED_ENDPOINTS
-        and not _personal()
-        and "If-None-Match" not in request.headers
-        and "If-Modified-Since" not in request.headers
-    )
-
-
-def _key() -> str:
+def _key(environ: dict[str, Any]) -> str:
     # The whole URL: pages carry absolute links, so scheme and host are part of the answer.
-    digest = hashlib.sha256(request.url.encode()).hexdigest()[:40]
-    return f"folio:public:v2:{digest}"
+    url = "{}://{}{}{}?{}".format(
+        environ["wsgi.url_scheme"],
+        environ.get("HTTP_HOST", ""),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+    )
+    digest = hashlib.sha256(url.encode("latin-1", "replace")).hexdigest()[:40]
+    return f"folio:public:v3:{digest}"
 
 
-def _serve_from_cache() -> Response | None:
-    if not _cacheable_request():
-        return None
-    key = _key()
-    # One round trip for the generation and the entry (MGET on Redis): an entry counts
-    # only when it was stored under the current generation. Two sequential GETs were half
-    # of a cache hit's time (bench/README.md).
-    try:
-        current, stored = cache.get_many(GENERATION_KEY, key)
-        current = int(current or 0)
-    except Exception:
-        log.warning("could not read the public cache", exc_info=True)
-        return None  # the cache is unreachable: do without it
-    if stored is None or stored[0] != current:
-        g.public_cache_key = (key, current)
-        return None
-    _generation, status, headers, body = stored
-    response = current_app.response_class(body, status=status, headers=headers)
-    response.headers["X-Folio-Cache"] = "hit"
-    response.vary.update(("Cookie", "Authorization"))
-    return response
-
-
-def _store(response: Response) -> Response:
-    pending = g.pop("public_cache_key", None)
-    if pending is None:
+def _mark_shareable(response: Response) -> Response:
+    """Tell the middleware whether this miss may be stored for everyone."""
+    if _PENDING not in request.environ or request.endpoint not in CACHED_ENDPOINTS:
         return response
-    key, current = pending
     response.headers["X-Folio-Cache"] = "miss"
     response.vary.update(("Cookie", "Authorization"))
     cache_control = response.headers.get("Cache-Control", "")
@@ -134,8 +214,15 @@ def _store(response: Response) -> Response:
         and "no-store" not in cache_control
         and "private" not in cache_control
     ):
-        headers = [(k, v) for k, v in response.headers.items() if k in _KEPT_HEADERS]
-        cache.set(key, (current, response.status_code, headers, response.get_data()))
+        request.environ[_SHAREABLE] = True
+    return response
+
+
+def _refuse_rate_limited(response: Response) -> Response:
+    # Registered first, so it runs after every other hook: a response that counted
+    # against a client's limit carries that client's figures.
+    if any(name.startswith("X-RateLimit") for name in response.headers.keys()):
+        request.environ.pop(_SHAREABLE, None)
     return response
 
 
@@ -176,8 +263,11 @@ def _after_rollback(db_session: Session, previous_transaction: Any) -> None:
 
 
 def init_caching(app: Flask) -> None:
-    app.before_request(_serve_from_cache)
-    app.after_request(_store)
+    # after_request hooks run last-registered first: _mark_shareable sees the view's own
+    # headers before the other hooks add theirs, _refuse_rate_limited sees the final ones.
+    app.after_request_funcs.setdefault(None, []).insert(0, _refuse_rate_limited)
+    app.after_request(_mark_shareable)
+    app.wsgi_app = PublicCache(app, app.wsgi_app)  # type: ignore[method-assign]
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "do_orm_execute", _on_execute)

@@ -75,6 +75,10 @@ class JsonFormatter(logging.Formatter):
             entry["method"] = request.method
             entry["path"] = redact(request.path)
             entry["user_id"] = current_user_id()
+        # Fields a caller passes itself (the public cache answers outside any request).
+        for key in ("request_id", "remote_addr", "method", "path", "user_id"):
+            if key not in entry and hasattr(record, key):
+                entry[key] = getattr(record, key)
         for key in ("status", "duration_ms"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)

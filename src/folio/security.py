@@ -291,6 +291,10 @@ def register_security(app: Flask) -> None:
             )
     register_cors(app)
     exempt_token_apis_from_csrf(app)
+
+
+def apply_proxy_fix(app: Flask) -> None:
+    """Trust ``PROXY_FIX_HOPS`` proxies' ``X-Forwarded-*``; the outermost WSGI layer."""
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -132,3 +132,45 @@ def test_without_redis_the_cache_is_off_by_default(
         {"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": "redis://127.0.0.1:1/0"},
     )
     assert shared.config["PUBLIC_CACHE"] is True
+
+
+def test_a_hit_is_the_response_as_first_sent(app: Flask, client: FlaskClient) -> None:
+    slug, _ = _seed(app)
+    first = client.get(f"/articles/{slug}")
+    second = client.get(f"/articles/{slug}")
+    assert second.headers["X-Folio-Cache"] == "hit"
+    fresh = {"X-Request-ID", "X-Folio-Cache"}
+    assert [h for h in second.headers if h[0] not in fresh] == [
+        h for h in first.headers if h[0] not in fresh
+    ]
+    assert "Cookie" in second.headers["Vary"]
+
+
+def test_a_cross_origin_call_gets_its_own_cors_answer(app: Flask) -> None:
+    app.config["CORS_ORIGINS"] = ["https://front.example"]
+    _seed(app)
+    client = app.test_client()
+    assert client.get("/api/articles").headers["X-Folio-Cache"] == "miss"
+    assert client.get("/api/articles").headers["X-Folio-Cache"] == "hit"
+    cross = client.get("/api/articles", headers={"Origin": "https://front.example"})
+    assert cross.status_code == 200
+    assert "X-Folio-Cache" not in cross.headers
+    assert "Access-Control-Allow-Origin" not in client.get("/api/articles").headers
+
+
+@pytest.mark.parametrize(
+    "app_overrides",
+    [{"PUBLIC_CACHE": True, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}],
+)
+def test_a_rate_limited_response_is_not_shared(app: Flask) -> None:
+    from folio.extensions import limiter
+
+    _seed(app)
+    view = app.view_functions["web.tag"]
+    app.view_functions["web.tag"] = limiter.limit("100 per minute")(view)
+    client = app.test_client()
+    first = client.get("/tags/ink")
+    assert "X-RateLimit-Remaining" in first.headers
+    second = client.get("/tags/ink")
+    assert second.headers["X-Folio-Cache"] == "miss"
+    assert second.headers["X-RateLimit-Remaining"] != first.headers["X-RateLimit-Remaining"]

@@ -15,7 +15,7 @@ from folio.extensions import db, mail
 from folio.models import User
 from tests.conftest import TEST_PASSWORD
 from tests.factories import ArticleFactory, UserFactory
-from tests.production.conftest import PROD_SECRET, ProxiedClient
+from tests.production.conftest import PROD_SECRET, VIA_PROXY, ProxiedClient
 
 OLD_SECRET = "the-retired-secret-key-that-signed-yesterdays-cookies"  # noqa: S105
 
@@ -470,3 +470,20 @@ def test_database_errors_in_the_log_carry_no_values(prod_app: Flask) -> None:
             db.session.execute(text("SELECT * FROM no_such_table WHERE x = :v"), {"v": "s3cr3t"})
         db.session.rollback()
     assert "s3cr3t" not in str(caught.value)
+
+
+def test_a_cached_page_is_logged_like_any_other(
+    make_app: Callable[..., Flask], capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app(LOG_JSON=True, PUBLIC_CACHE=True)
+    client = app.test_client()
+    client.get("/", headers=VIA_PROXY)
+    capsys.readouterr()
+    hit = client.get("/", headers={**VIA_PROXY, "X-Forwarded-For": "198.51.100.9"})
+    assert hit.headers["X-Folio-Cache"] == "hit"
+    assert hit.headers["Strict-Transport-Security"]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    (line,) = [line for line in lines if line["message"] == "request"]
+    assert line["request_id"] == hit.headers["X-Request-ID"]
+    assert line["remote_addr"] == "198.51.100.9"
+    assert (line["method"], line["path"], line["status"], line["user_id"]) == ("GET", "/", 200, None)
