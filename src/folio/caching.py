@@ -1,8 +1,9 @@
 """A shared cache of public reads, invalidated by every write that could change them.
 
-What is cached: the home page, article pages, tag pages and the anonymous article and
-tag lists of both APIs (``CACHED_ENDPOINTS``), for GET requests that carry no session or
-remember cookie, no ``Authorization`` header, no ``Origin`` and no conditional headers.
+What is cached: the home page, article, tag and profile pages, and the anonymous article
+lists, single articles and tag lists of both APIs (``CACHED_ENDPOINTS``), for GET
+requests that carry no session or remember cookie, no ``Authorization`` header, no
+``Origin`` and no conditional headers.
 Nothing personal can be stored: a request that could be someone's is never served from
 nor stored in the cache, and a response is stored only if it is a 200 that leaves the
 session untouched (no CSRF token, no flash message), sets no cookie, was checked against
@@ -48,9 +49,12 @@ CACHED_ENDPOINTS = frozenset(
         "web.index",
         "web.article",
         "web.tag",
+        "web.profile",
         "articles.Articles",
+        "articles.ArticleItem",
         "tags.Tags",
         "realworld.list_articles",
+        "realworld.get_article",
         "realworld.tags",
     }
 )

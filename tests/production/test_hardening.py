@@ -486,4 +486,9 @@ def test_a_cached_page_is_logged_like_any_other(
     (line,) = [line for line in lines if line["message"] == "request"]
     assert line["request_id"] == hit.headers["X-Request-ID"]
     assert line["remote_addr"] == "198.51.100.9"
-    assert (line["method"], line["path"], line["status"], line["user_id"]) == ("GET", "/", 200, None)
+    assert (line["method"], line["path"], line["status"], line["user_id"]) == (
+        "GET",
+        "/",
+        200,
+        None,
+    )
