@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 
 from slugify import slugify
 from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, defer, joinedload, selectinload
 from sqlalchemy.sql import operators
 
 from folio.content import render_markdown
@@ -341,11 +341,16 @@ def list_articles(
     offset: int = 0,
     after: tuple[datetime, int] | None = None,
     with_total: bool = True,
+    with_body: bool = False,
 ) -> ArticlePage:
     """A page of articles with authors, tags and the viewer's flags, newest first.
 
     Issues the same number of queries whatever the page size: one for the rows (authors
     joined, flags as subqueries), one for their tags, one for the total.
+
+    Lists show no body: ``body`` and ``body_html`` are loaded only ``with_body`` (they
+    were 40% of a page's time on long articles, bench/README.md), and touching them
+    otherwise raises instead of loading each one with a query of its own.
 
     ``after`` is a keyset cursor (``next_cursor`` of the previous page): deep pages cost
     what the first one does. Search results are ranked, best first, and take ``offset``.
@@ -441,6 +446,10 @@ def list_articles(
         stmt = stmt.order_by(_in_direction_of(rank, page_ids.c.rank))
     stmt = stmt.order_by(sort_time.desc(), id_col.desc())
     stmt = stmt.options(joinedload(Article.author), selectinload(Article.tags))
+    if not with_body:
+        stmt = stmt.options(
+            defer(Article.body, raiseload=True), defer(Article.body_html, raiseload=True)
+        )
 
     items = []
     for row in session.execute(stmt).unique():

@@ -28,7 +28,9 @@ def _atom(items: list[ArticleListing], *, title: str, self_url: str, page_url: s
 
 
 def _latest(filters: ArticleFilter) -> list[ArticleListing]:
-    page = articles.list_articles(db.session(), None, filters, limit=FEED_SIZE, with_total=False)
+    page = articles.list_articles(
+        db.session(), None, filters, limit=FEED_SIZE, with_total=False, with_body=True
+    )
     return page.items
 
 
