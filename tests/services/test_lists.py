@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
 from folio.models import User
@@ -155,3 +156,27 @@ def test_a_page_takes_the_same_few_queries_whatever_its_size(
         counts[size] = counted.count
     assert counts[5] == counts[50]
     assert counts[50] <= 4
+
+
+def test_lists_show_tags_in_order_and_a_later_edit_at_once(session: Session) -> None:
+    ArticleFactory(tags=["zebra", "apple"])
+    session.expunge_all()  # as a new request starts
+    (listed,) = articles.list_articles(session, None).items
+    assert listed.article.tag_names == ["apple", "zebra"]
+    # Reading the article in full (as an edit does) loads what the list left out.
+    article = articles.get_article(session, None, listed.article.slug)
+    assert article is listed.article
+    articles.update_article(session, article.author, article, {"tags": ["mango"]})
+    assert listed.article.tag_names == ["mango"]
+    (again,) = articles.list_articles(session, None).items
+    assert again.article.tag_names == ["mango"]
+
+
+def test_a_list_loads_no_bodies_unless_asked(session: Session) -> None:
+    ArticleFactory(body="The *whole* text")
+    (listed,) = articles.list_articles(session, None).items
+    with pytest.raises(InvalidRequestError):
+        _ = listed.article.body
+    session.expunge_all()
+    (full,) = articles.list_articles(session, None, with_body=True).items
+    assert "<em>whole</em>" in full.article.body_html

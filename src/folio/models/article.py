@@ -86,6 +86,11 @@ class Article(TimestampMixin, Base):
 
     @property
     def tag_names(self) -> list[str]:
+        # Lists fetch only the names (services.articles.list_articles); once the
+        # collection itself is loaded or assigned, it is the truth.
+        listed = self.__dict__.get("listed_tag_names")
+        if listed is not None and "tags" not in self.__dict__:
+            return list(listed)
         return [tag.name for tag in self.tags]
 
     def __repr__(self) -> str:

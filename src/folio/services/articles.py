@@ -445,7 +445,7 @@ def list_articles(
     if rank is not None:
         stmt = stmt.order_by(_in_direction_of(rank, page_ids.c.rank))
     stmt = stmt.order_by(sort_time.desc(), id_col.desc())
-    stmt = stmt.options(joinedload(Article.author), selectinload(Article.tags))
+    stmt = stmt.options(joinedload(Article.author))
     if not with_body:
         stmt = stmt.options(
             defer(Article.body, raiseload=True), defer(Article.body_html, raiseload=True)
@@ -456,6 +456,7 @@ def list_articles(
         article = row[0]
         flags = (bool(row[1]), bool(row[2])) if len(row) > 1 else (False, False)
         items.append(ArticleListing(article, favorited=flags[0], following=flags[1]))
+    _attach_tag_names(session, [item.article for item in items])
 
     total = 0
     if with_total:
@@ -480,6 +481,26 @@ def list_articles(
         if last_time is not None:
             next_cursor = (last_time, last.id)
     return ArticlePage(items, total, offset, limit, next_cursor)
+
+
+def _attach_tag_names(session: Session, page: list[Article]) -> None:
+    """The page's tag names in one statement, as plain strings (``Article.tag_names``).
+
+    A third of a list's time went to loading ``Tag`` objects into each collection.
+    """
+    if not page:
+        return
+    stmt = (
+        select(article_tags.c.article_id, Tag.name)
+        .join(Tag, Tag.id == article_tags.c.tag_id)
+        .where(article_tags.c.article_id.in_([article.id for article in page]))
+        .order_by(Tag.name)
+    )
+    names: dict[int, list[str]] = {article.id: [] for article in page}
+    for article_id, name in session.execute(stmt):
+        names[article_id].append(name)
+    for article in page:
+        article.__dict__["listed_tag_names"] = names[article.id]
 
 
 def _in_direction_of(order: Any, column: Any) -> Any:
