@@ -329,3 +329,16 @@ def test_initials() -> None:
     assert initials(User(username="ada_lovelace")) == "AL"
     assert initials(User(username="x", display_name="Grace Brewster Hopper")) == "GH"
     assert initials(User(username="zed")) == "ZE"
+
+
+def test_links_follow_the_mount_point_of_each_request(
+    client: FlaskClient, session: Session
+) -> None:
+    article = ArticleFactory(title="Mounted", tags=["ink"])
+    plain = client.get("/").get_data(as_text=True)
+    assert f'href="/articles/{article.slug}"' in plain
+    # The same links, remembered, must not leak into a request under another prefix.
+    mounted = client.get("/", environ_overrides={"SCRIPT_NAME": "/blog"}).get_data(as_text=True)
+    assert f'href="/blog/articles/{article.slug}"' in mounted
+    assert 'href="/blog/tags/ink"' in mounted
+    assert f'href="/articles/{article.slug}"' not in mounted
