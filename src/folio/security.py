@@ -268,8 +268,9 @@ def exempt_token_apis_from_csrf(app: Flask) -> None:
 
 
 def _refuse_debug_in_production() -> Response | None:
-    # The config refuses DEBUG at start; this catches app.run(debug=True) or a later
-    # app.debug = True, answering before the debugger could ever show a traceback.
+    # The config refuses DEBUG at start; this catches a development server started with
+    # debug on, or debug switched on later, answering before any debugger could show a
+    # traceback.
     if current_app.debug:
         log.critical("debug mode is on in production: refusing to serve")
         return Response("Service unavailable", status=503, mimetype="text/plain")

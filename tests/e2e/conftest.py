@@ -79,7 +79,7 @@ def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("FOLIO_REQUIRE_E2E") == "1":
             pytest.fail(f"FOLIO_REQUIRE_E2E=1 but {CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium to run browser tests")
+        pytest.skip(reason=f"{CHROMIUM} is missing: apt-get install -y chromium for browser tests")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

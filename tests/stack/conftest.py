@@ -55,7 +55,7 @@ LIMITS = {
 def _unavailable(reason: str) -> None:
     if os.environ.get("FOLIO_REQUIRE_STACK") == "1":
         pytest.fail(f"FOLIO_REQUIRE_STACK=1 but {reason}", pytrace=False)
-    pytest.skip(f"production stack not available: {reason}")
+    pytest.skip(reason=f"production stack not available: {reason}")
 
 
 def free_port() -> int:
