@@ -45,6 +45,9 @@ class Tag(Base):
         return f"<Tag {self.name}>"
 
 
+_LISTED_TAG_NAMES = "_listed_tag_names"
+
+
 class Article(TimestampMixin, Base):
     __tablename__ = "articles"
 
@@ -86,12 +89,17 @@ class Article(TimestampMixin, Base):
 
     @property
     def tag_names(self) -> list[str]:
-        # Lists fetch only the names (services.articles.list_articles); once the
-        # collection itself is loaded or assigned, it is the truth.
-        listed = self.__dict__.get("listed_tag_names")
+        # Lists fetch only the names (set_listed_tag_names); once the collection itself
+        # is loaded or assigned, it is the truth.
+        listed = self.__dict__.get(_LISTED_TAG_NAMES)
         if listed is not None and "tags" not in self.__dict__:
             return list(listed)
         return [tag.name for tag in self.tags]
+
+    def set_listed_tag_names(self, names: list[str]) -> None:
+        """Tag names a list fetched as plain strings, instead of loading ``tags``."""
+        # Not a mapped attribute: the ORM neither tracks nor expires it.
+        self.__dict__[_LISTED_TAG_NAMES] = names
 
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"

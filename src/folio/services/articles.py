@@ -500,7 +500,7 @@ def _attach_tag_names(session: Session, page: list[Article]) -> None:
     for article_id, name in session.execute(stmt):
         names[article_id].append(name)
     for article in page:
-        article.__dict__["listed_tag_names"] = names[article.id]
+        article.set_listed_tag_names(names[article.id])
 
 
 def _in_direction_of(order: Any, column: Any) -> Any:
