@@ -1,7 +1,7 @@
 """A shared cache of public reads, invalidated by every write that could change them.
 
-What is cached: the home page, article, tag and profile pages, and the anonymous article
-lists, single articles and tag lists of both APIs (``CACHED_ENDPOINTS``), for GET
+What is cached: the home page, article, tag, profile and search pages, and the anonymous
+article lists, single articles and tag lists of both APIs (``CACHED_ENDPOINTS``), for GET
 requests that carry no session or remember cookie, no ``Authorization`` header, no
 ``Origin`` and no conditional headers.
 Nothing personal can be stored: a request that could be someone's is never served from
@@ -22,14 +22,22 @@ changed or deleted objects, or an ORM ``INSERT``/``UPDATE``/``DELETE`` statement
 again once that transaction has committed, so a page rendered from data older than the
 commit is never found under the current generation. Old generations simply expire
 (``CACHE_DEFAULT_TIMEOUT``). Responses say ``X-Folio-Cache: hit`` or ``miss``.
+
+Each worker also keeps the entries it served lately (``LocalCopies``) and answers them
+again without the Redis round trip for ``PUBLIC_CACHE_LOCAL_SECONDS`` after it last read
+the generation, as a proxy's micro-cache would: a write through another instance shows
+to anonymous readers of this one at most that long later; a write through this process
+forgets the copies at once. ``0`` turns it off.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -50,6 +58,7 @@ CACHED_ENDPOINTS = frozenset(
         "web.article",
         "web.tag",
         "web.profile",
+        "web.search",
         "articles.Articles",
         "articles.ArticleItem",
         "tags.Tags",
@@ -59,6 +68,7 @@ CACHED_ENDPOINTS = frozenset(
     }
 )
 GENERATION_KEY = "folio:public:generation"
+_LOCAL = "folio_public_local"
 _DIRTY = "folio_public_dirty"
 # Set by the middleware on a request it may store ((key, generation)), and by Flask's
 # after-request hook once the response proved shareable.
@@ -83,6 +93,8 @@ def generation() -> int:
 
 def invalidate() -> None:
     """Make every cached public read stale (for writes outside the session's events)."""
+    if has_app_context() and (local := current_app.extensions.get(_LOCAL)) is not None:
+        local.forget()
     try:
         # Atomic on Redis (INCR), so concurrent writers on several instances all count.
         cache.cache.inc(GENERATION_KEY)
@@ -90,6 +102,73 @@ def invalidate() -> None:
         # The write itself must not fail for the cache: pages may be stale for at most
         # CACHE_DEFAULT_TIMEOUT seconds.
         log.warning("could not invalidate the public cache", exc_info=True)
+
+
+class LocalCopies:
+    """The entries one worker served lately, kept for ``seconds`` after the generation
+    was last read from the shared cache, and at most ``max_bytes`` of bodies (LRU).
+
+    Entries are the tuples stored in the shared cache, ``(generation, status, headers,
+    body)``; one counts only under the generation last read.
+    """
+
+    def __init__(self, seconds: float, max_bytes: int) -> None:
+        self.seconds = max(0.0, float(seconds))
+        self.max_bytes = int(max_bytes)
+        self._entries: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
+        self._bytes = 0
+        self._generation: int | None = None
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+        self.clock = time.monotonic
+
+    @property
+    def enabled(self) -> bool:
+        return self.seconds > 0 and self.max_bytes > 0
+
+    def get(self, key: str, now: float) -> tuple[Any, ...] | None:
+        if self._generation is None or now - self._read_at >= self.seconds:
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != self._generation:
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def saw(self, generation: int, now: float, key: str, entry: tuple[Any, ...] | None) -> None:
+        """What one round trip read: the current generation and the entry under ``key``."""
+        with self._lock:
+            if generation != self._generation:
+                self._clear()
+                self._generation = generation
+            self._read_at = now
+        if entry is not None:
+            self.keep(key, entry)
+
+    def keep(self, key: str, entry: tuple[Any, ...]) -> None:
+        size = len(entry[-1])
+        # One page may not push out most of the others.
+        if entry[0] != self._generation or size > self.max_bytes // 8:
+            return
+        with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._bytes -= len(previous[-1])
+            self._entries[key] = entry
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _key, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped[-1])
+
+    def forget(self) -> None:
+        with self._lock:
+            self._clear()
+            self._generation = None
+
+    def _clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
 
 
 class PublicCache:
@@ -104,12 +183,21 @@ class PublicCache:
             config.get("REMEMBER_COOKIE_NAME", "remember_token"),
         )
         self.log_json = bool(config.get("LOG_JSON")) and not app.testing
+        self.local = LocalCopies(
+            config.get("PUBLIC_CACHE_LOCAL_SECONDS", 0.0),
+            config.get("PUBLIC_CACHE_LOCAL_MAX_BYTES", 0),
+        )
+        app.extensions[_LOCAL] = self.local
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
         if not self._cacheable(environ):
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
         key = _key(environ)
+        local = self.local if self.local.enabled else None
+        now = self.local.clock()
+        if local is not None and (copy := local.get(key, now)) is not None:
+            return self._answer(environ, start_response, copy, started)
         backend = self.app.extensions["cache"][cache]
         # One round trip for the generation and the entry (MGET on Redis): an entry counts
         # only when it was stored under the current generation.
@@ -119,8 +207,11 @@ class PublicCache:
         except Exception:
             log.warning("could not read the public cache", exc_info=True)
             return self.wsgi_app(environ, start_response)  # do without the cache
-        if stored is not None and stored[0] == current:
-            return self._answer(environ, start_response, stored, started)
+        fresh = stored if stored is not None and stored[0] == current else None
+        if local is not None:
+            local.saw(current, now, key, fresh)
+        if fresh is not None:
+            return self._answer(environ, start_response, fresh, started)
         environ[_PENDING] = (key, current)
         return self._store_after(environ, start_response, backend)
 
@@ -183,10 +274,14 @@ class PublicCache:
                 close()
         key, current = environ[_PENDING]
         headers = [(k, v) for k, v in sent["headers"] if k.lower() not in _PER_RESPONSE]
+        entry = (current, sent["status"], headers, body)
         try:
-            backend.set(key, (current, sent["status"], headers, body))
+            backend.set(key, entry)
         except Exception:
             log.warning("could not store a public page", exc_info=True)
+            return [body]
+        if self.local.enabled:
+            self.local.keep(key, entry)
         return [body]
 
 

@@ -94,6 +94,11 @@ class BaseConfig:
     # (folio.caching). None: on when REDIS_URL is set; without Redis each gunicorn worker
     # would keep its own cache, and one worker's write could not invalidate another's.
     PUBLIC_CACHE: bool | None = None
+    # Each worker answers the public pages it served lately from memory for this many
+    # seconds before asking Redis again: another instance's write shows to anonymous
+    # readers here at most this late (a write through this process shows at once).
+    PUBLIC_CACHE_LOCAL_SECONDS = 1.0
+    PUBLIC_CACHE_LOCAL_MAX_BYTES = 16 * 1024 * 1024
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     # Named limits for the endpoints attackers hammer; every face applies the same ones
@@ -156,6 +161,7 @@ class TestingConfig(BaseConfig):
     RATELIMIT_ENABLED = False
     CACHE_TYPE = "SimpleCache"
     PUBLIC_CACHE = False
+    PUBLIC_CACHE_LOCAL_SECONDS = 0.0
     SERVER_NAME = None
     LIST_TOTALS_TTL = 0.0
 

@@ -35,6 +35,8 @@ def _seed(app: Flask) -> tuple[str, str]:
         "/articles/{slug}",
         "/tags/ink",
         "/@caching",
+        "/search?q=first",
+        "/api/v1/articles?q=first",
         "/api/v1/articles",
         "/api/v1/articles/{slug}",
         "/api/articles/{slug}",
@@ -177,3 +179,113 @@ def test_a_rate_limited_response_is_not_shared(app: Flask) -> None:
     second = client.get("/tags/ink")
     assert second.headers["X-Folio-Cache"] == "miss"
     assert second.headers["X-RateLimit-Remaining"] != first.headers["X-RateLimit-Remaining"]
+
+
+LOCAL_COPIES = {"PUBLIC_CACHE": True, "PUBLIC_CACHE_LOCAL_SECONDS": 5.0}
+
+
+def _count_shared_reads(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from folio.extensions import cache
+
+    backend = app.extensions["cache"][cache]
+    reads: list[str] = []
+    original = backend.get_many
+
+    def counted(*keys: str) -> Any:
+        reads.extend(keys)
+        return original(*keys)
+
+    monkeypatch.setattr(backend, "get_many", counted)
+    return reads
+
+
+def _change_title_elsewhere(app: Flask, slug: str, title: str) -> None:
+    """What another instance's write looks like from here: new rows, a new generation,
+    and no event in this process."""
+    from sqlalchemy import update
+
+    from folio.caching import GENERATION_KEY
+    from folio.extensions import cache
+    from folio.models import Article
+
+    with app.app_context():
+        db.engines[None].execute(update(Article).where(Article.slug == slug).values(title=title))
+        cache.cache.inc(GENERATION_KEY)
+
+
+@pytest.mark.parametrize("app_overrides", [LOCAL_COPIES])
+def test_a_worker_answers_its_recent_pages_without_a_round_trip(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slug, _ = _seed(app)
+    reads = _count_shared_reads(app, monkeypatch)
+    first = client.get(f"/articles/{slug}")
+    assert first.headers["X-Folio-Cache"] == "miss"
+    assert len(reads) == 2  # the generation and the entry, in one MGET
+    again = [client.get(f"/articles/{slug}") for _ in range(3)]
+    assert len(reads) == 2
+    for response in again:
+        assert response.headers["X-Folio-Cache"] == "hit"
+        assert response.data == first.data
+        assert response.headers["Content-Security-Policy"]
+    assert len({r.headers["X-Request-ID"] for r in [first, *again]}) == 4
+
+
+@pytest.mark.parametrize("app_overrides", [LOCAL_COPIES])
+def test_another_instance_s_write_shows_once_the_local_window_is_over(
+    app: Flask, client: FlaskClient
+) -> None:
+    slug, _ = _seed(app)
+    local = app.extensions["folio_public_local"]
+    now = [1000.0]
+    local.clock = lambda: now[0]
+    assert client.get(f"/articles/{slug}").headers["X-Folio-Cache"] == "miss"
+    _change_title_elsewhere(app, slug, "Changed elsewhere")
+    now[0] += 4.9
+    stale = client.get(f"/articles/{slug}")
+    assert stale.headers["X-Folio-Cache"] == "hit"
+    assert b"First title" in stale.data
+    now[0] += 0.2  # 5.1 s after the generation was read
+    fresh = client.get(f"/articles/{slug}")
+    assert fresh.headers["X-Folio-Cache"] == "miss"
+    assert b"Changed elsewhere" in fresh.data
+    assert b"First title" not in fresh.data
+
+
+@pytest.mark.parametrize("app_overrides", [LOCAL_COPIES])
+def test_a_write_through_this_process_shows_at_once_despite_local_copies(
+    app: Flask, client: FlaskClient
+) -> None:
+    slug, email = _seed(app)
+    assert b"First title" in client.get("/").data
+    assert client.get("/").headers["X-Folio-Cache"] == "hit"
+    author = app.test_client()
+    author.post("/auth/login", data={"email": email, "password": TEST_PASSWORD})
+    author.post(
+        f"/articles/{slug}/edit",
+        data={"title": "Second title", "description": "d", "body": "b", "tags": "ink"},
+    )
+    home = client.get("/")
+    assert home.headers["X-Folio-Cache"] == "miss"
+    assert b"Second title" in home.data
+
+
+def test_local_copies_are_bounded_in_bytes() -> None:
+    from folio.caching import LocalCopies
+
+    local = LocalCopies(seconds=10, max_bytes=8_000)
+    local.saw(3, 0.0, "first", None)
+    for name in ("a", "b", "c", "d", "e"):
+        local.keep(name, (3, "200 OK", [], b"x" * 1_000))
+    local.keep("huge", (3, "200 OK", [], b"x" * 1_001))  # over an eighth of the budget
+    local.keep("old", (2, "200 OK", [], b"x"))  # of an earlier generation
+    assert local.get("huge", 1.0) is None
+    assert local.get("old", 1.0) is None
+    for name in ("f", "g", "h", "i"):
+        local.get("a", 1.0)  # recently used: kept
+        local.keep(name, (3, "200 OK", [], b"x" * 1_000))
+    kept = [n for n in "abcdefghi" if local.get(n, 1.0) is not None]
+    assert kept == ["a", "c", "d", "e", "f", "g", "h", "i"]
+    assert local.get("a", 10.0) is None  # the window is over
+    local.saw(4, 10.0, "a", None)
+    assert [n for n in "abcdefghi" if local.get(n, 11.0) is not None] == []
