@@ -172,6 +172,38 @@ def test_lists_show_tags_in_order_and_a_later_edit_at_once(session: Session) -> 
     assert again.article.tag_names == ["mango"]
 
 
+def test_each_article_in_a_list_shows_its_own_tags(session: Session) -> None:
+    untagged = ArticleFactory(tags=[])
+    first = ArticleFactory(tags=["web", "api", "zig"])
+    second = ArticleFactory(tags=["rust"])
+    session.expunge_all()
+    page = articles.list_articles(session, None)
+    shown = {item.article.slug: item.article.tag_names for item in page.items}
+    assert shown == {
+        untagged.slug: [],
+        first.slug: ["api", "web", "zig"],
+        second.slug: ["rust"],
+    }
+
+
+def test_the_same_list_shape_with_other_values_gives_other_answers(session: Session) -> None:
+    # Each shape's statement is built once and reused with new values: none may stick.
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    by_alice = ArticleFactory(author=alice, tags=["ink"])
+    by_bob = ArticleFactory(author=bob, tags=["paper"])
+    for name, expected in (("alice", by_alice), ("bob", by_bob), ("alice", by_alice)):
+        page = articles.list_articles(session, None, ArticleFilter(author=name))
+        assert slugs(page) == [expected.slug]
+    for tag, expected in (("paper", by_bob), ("ink", by_alice)):
+        assert slugs(articles.list_articles(session, None, ArticleFilter(tag=tag))) == [
+            expected.slug
+        ]
+    for viewer in (alice, bob):
+        social.follow(session, viewer, "bob" if viewer is alice else "alice")
+    assert slugs(articles.list_articles(session, alice, ArticleFilter(feed=True))) == [by_bob.slug]
+    assert slugs(articles.list_articles(session, bob, ArticleFilter(feed=True))) == [by_alice.slug]
+
+
 def test_a_list_loads_no_bodies_unless_asked(session: Session) -> None:
     ArticleFactory(body="The *whole* text")
     (listed,) = articles.list_articles(session, None).items
