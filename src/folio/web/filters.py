@@ -105,10 +105,11 @@ def this_url(**changes: Any) -> str:
 
 bp.add_app_template_global(this_url, "this_url")
 
-# Werkzeug's routing builds each link afresh: ~140 per list page, 18% of its time
-# (bench/README.md). Each app remembers its links, by (script root, blueprint, endpoint,
-# arguments), up to this many.
+# Werkzeug's routing builds each link afresh: ~150 per list page, 18% of its time
+# (bench/README.md). Each app remembers its links per (script root, blueprint), by
+# endpoint and arguments, up to this many in all.
 _LINKS_MAX = 50_000
+_REQUEST_LINKS = "folio_request_links"
 
 
 def memo_url_for(endpoint: str, **values: Any) -> str:
@@ -118,19 +119,28 @@ def memo_url_for(endpoint: str, **values: Any) -> str:
     arguments, so the same call always gives the same string; ``_external``, ``_scheme``
     and ``_anchor`` calls, and calls outside a request, go straight to ``url_for``.
     """
-    if not has_request_context() or any(name.startswith("_") for name in values):
+    for name in values:
+        if name[0] == "_":
+            return url_for(endpoint, **values)
+    if not has_request_context():
         return url_for(endpoint, **values)
-    links: dict[tuple[Any, ...], str] = current_app.extensions.setdefault("folio_links", {})
+    # The table for this request's script root and blueprint, found once per request:
+    # reading them through the request proxies cost as much as building the link.
+    environ = request.environ
+    links: dict[tuple[Any, ...] | str, str] | None = environ.get(_REQUEST_LINKS)
+    if links is None:
+        tables = current_app.extensions.setdefault("folio_links", {})
+        if sum(len(table) for table in tables.values()) >= _LINKS_MAX:
+            tables.clear()
+        links = tables.setdefault((request.script_root, request.blueprint), {})
+        environ[_REQUEST_LINKS] = links
+    key: tuple[Any, ...] | str = (endpoint, *values.items()) if values else endpoint
     try:
-        key = (request.script_root, request.blueprint, endpoint, *sorted(values.items()))
         link = links.get(key)
     except TypeError:  # an unhashable argument (a list of values)
         return url_for(endpoint, **values)
     if link is None:
-        link = url_for(endpoint, **values)
-        if len(links) >= _LINKS_MAX:
-            links.clear()
-        links[key] = link
+        link = links[key] = url_for(endpoint, **values)
     return link
 
 
