@@ -70,3 +70,31 @@ def test_search_ranks_only_the_newest_matches(
     assert {item.article.slug for item in page.items} == {a.slug for a in newer}
     assert oldest.slug not in {item.article.slug for item in page.items}
     assert page.total == 2
+
+
+@pytest.mark.usefixtures("totals_kept")
+def test_a_deep_page_starts_where_its_offset_was_and_a_write_moves_it(
+    session: Session, count_queries: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(articles, "DEEP_OFFSET", 2)
+    made = [ArticleFactory() for _ in range(8)]
+    newest_first = [article.slug for article in reversed(made)]
+
+    def page(offset: int) -> list[str]:
+        listed = articles.list_articles(session, None, limit=2, offset=offset)
+        return [item.article.slug for item in listed.items]
+
+    assert page(2) == newest_first[2:4]  # read with OFFSET; the positions are kept
+    with count_queries() as counted:
+        assert page(2) == newest_first[2:4]
+        assert page(4) == newest_first[4:6]  # where the page before it ended
+        assert page(6) == newest_first[6:8]
+    # Each read from a kept position, as a cursor reads (no OFFSET to walk).
+    assert len(counted.statements) == 3
+    assert all("published_at <=" in statement for statement in counted.statements)
+    assert page(8) == []
+    # A write through the services forgets the positions: a new article moves every page.
+    author = UserFactory()
+    articles.create_article(session, author, title="Fresh", description="d", body="b", publish=True)
+    assert page(2) == newest_first[1:3]
+    assert page(4) == newest_first[3:5]
