@@ -123,8 +123,9 @@ class BaseConfig:
     MAIL_TO_LOG = True
 
     ARTICLES_PER_PAGE = 20
-    # Seconds a list's total (articlesCount, total) is reused per process; 0 counts every
-    # time. Counting 100,000 articles costs more than the page (bench/README.md).
+    # Seconds a list's total (articlesCount, total), and where a deep page starts, are
+    # reused per process; 0 counts (and walks the OFFSET) every time. Counting 100,000
+    # articles costs more than the page (bench/README.md).
     LIST_TOTALS_TTL = 10.0
     API_MAX_PAGE_SIZE = 100
 

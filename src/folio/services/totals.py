@@ -5,6 +5,9 @@ match, which costs more than the page itself on a large site: 7 ms on SQLite and
 on PostgreSQL for 100,000 published articles (bench/README.md). Totals may therefore lag
 by up to ``ttl`` seconds; a write through the same process forgets them at once. With
 ``ttl`` 0 (the default, and the tests') every total is counted.
+
+The same map keeps where deep pages start (``articles.list_articles``), popular tags and
+the tag count, with the same lag and the same forgetting.
 """
 
 from __future__ import annotations
