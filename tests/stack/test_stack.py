@@ -90,13 +90,13 @@ def test_an_edit_on_one_instance_invalidates_the_cached_page_on_the_other(stack:
     while True:
         after = reader.get(stack.b, path)
         assert after.status == 200
-        if f"{title} revised" in after.text or time.monotonic() - edited_at > 5:
+        if f"{title} revised" in after.text or time.monotonic() - edited_at > 8:
             break
         assert after.header("X-Folio-Cache") == "hit"
         time.sleep(0.1)
     assert f"{title} revised" in after.text
     assert "New body." in after.text
-    assert time.monotonic() - edited_at < 2.5
+    assert time.monotonic() - edited_at < 4  # the 1 s window, with room for a slow machine
     home = reader.get(stack.b, "/")
     assert f"{title} revised" in home.text
 
