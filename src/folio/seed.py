@@ -19,7 +19,17 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from folio.content import render_markdown
-from folio.models import Article, Comment, Favorite, Follow, Status, Tag, User, article_tags
+from folio.models import (
+    Article,
+    Comment,
+    Favorite,
+    Follow,
+    Status,
+    Tag,
+    User,
+    article_tags,
+    username_key,
+)
 from folio.services.accounts import hash_password
 
 DEMO_PASSWORD = "folio-demo-password"  # noqa: S105 - published demo credential
@@ -121,7 +131,7 @@ def seed(
             created = now - timedelta(days=rng.randint(30, 900))
             yield {
                 "username": username,
-                "username_key": username.lower(),
+                "username_key": username_key(username),
                 "email": DEMO_EMAIL if is_demo else f"{username}@example.com",
                 "password_hash": password_hash,
                 "display_name": f"{first.title()} {last.title()}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from folio.models.article import Article, Comment, Favorite, Status, Tag, article_tags
 from folio.models.auth import RevokedToken
 from folio.models.base import Base, now_utc
-from folio.models.user import Follow, Role, User
+from folio.models.user import Follow, Role, User, username_key
 
 __all__ = [
     "Article",
@@ -20,4 +20,5 @@ __all__ = [
     "User",
     "article_tags",
     "now_utc",
+    "username_key",
 ]

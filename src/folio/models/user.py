@@ -27,6 +27,11 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+def username_key(username: str) -> str:
+    """The case-insensitive form a username is unique and looked up by."""
+    return username.strip().lower()
+
+
 class User(TimestampMixin, Base):
     __tablename__ = "users"
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from folio.models import Role, User, now_utc
+from folio.models import Role, User, now_utc, username_key
 from folio.services.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
@@ -105,7 +105,7 @@ def _image_problems(url: str) -> list[str]:
 
 
 def find_user_by_username(session: Session, username: str) -> User | None:
-    return session.scalar(select(User).where(User.username_key == username.strip().lower()))
+    return session.scalar(select(User).where(User.username_key == username_key(username)))
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -170,7 +170,7 @@ def register(
     assert password is not None  # noqa: S101 - password_problems() refused None above
     user = User(
         username=username,
-        username_key=username.lower(),
+        username_key=username_key(username),
         email=canonical_email,
         password_hash=hash_password(password),
         role=role.value,
@@ -235,7 +235,7 @@ def update_profile(
             errors["username"] = problems
         elif username != actor.username:
             updates["username"] = username
-            updates["username_key"] = username.lower()
+            updates["username_key"] = username_key(username)
     if "email" in changes:
         email, problems = normalise_email(changes["email"])
         if problems:
