@@ -16,11 +16,10 @@ else (bench/README.md). A miss goes through Flask; Flask's after-request hook sa
 whether the response may be shared, and the middleware stores what was finally sent.
 
 How it stays fresh: every entry carries a generation number kept in the cache itself
-(Redis when ``REDIS_URL`` is set, so every instance sees the same one). The database
-session's events bump it whenever a request or command writes a row (a flush with new,
-changed or deleted objects, or an ORM ``INSERT``/``UPDATE``/``DELETE`` statement) and
-again once that transaction has committed, so a page rendered from data older than the
-commit is never found under the current generation. Old generations simply expire
+(Redis when ``REDIS_URL`` is set, so every instance sees the same one). Every domain
+event that changes public data bumps it once its unit of work has committed
+(:func:`forget_public_reads`), so a page rendered from data older than the commit is
+never found under the current generation. Old generations simply expire
 (``CACHE_DEFAULT_TIMEOUT``). Responses say ``X-Folio-Cache: hit`` or ``miss``.
 
 Each worker also keeps the entries it served lately (``LocalCopies``) and answers them
@@ -42,13 +41,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, current_app, has_app_context, request, session
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.http import parse_cookie
 
+from folio.core.events import DomainEvent, subscribe
 from folio.extensions import cache
 from folio.logs import access_log, redact
-from folio.models import RevokedToken
+from folio.services import totals
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +67,6 @@ CACHED_ENDPOINTS = frozenset(
 )
 GENERATION_KEY = "folio:public:generation"
 _LOCAL = "folio_public_local"
-_DIRTY = "folio_public_dirty"
 # Set by the middleware on a request it may store ((key, generation)), and by Flask's
 # after-request hook once the response proved shareable.
 _PENDING = "folio.public_cache"
@@ -325,40 +322,18 @@ def _refuse_rate_limited(response: Response) -> Response:
     return response
 
 
-# --- invalidation from the session's events --------------------------------------------
+# --- invalidation, from the domain events -------------------------------------------------
 
 
-def _touches_public_data(objects: Any) -> bool:
-    return any(not isinstance(obj, RevokedToken) for obj in objects)
+def forget_public_reads(event: DomainEvent) -> None:
+    """After a committed change to public data: cached pages and list totals are stale.
 
-
-def _after_flush(db_session: Session, _context: Any) -> None:
-    if not has_app_context() or "cache" not in current_app.extensions:
-        return
-    if _touches_public_data([*db_session.new, *db_session.dirty, *db_session.deleted]):
-        db_session.info[_DIRTY] = True
+    After the commit is early enough: a page rendered before it was stored under the
+    generation read at its start, which this bump makes old.
+    """
+    if event.CHANGES_PUBLIC_DATA:
+        totals.forget()
         invalidate()
-
-
-def _on_execute(state: ORMExecuteState) -> None:
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    if not has_app_context() or "cache" not in current_app.extensions:
-        return
-    state.session.info[_DIRTY] = True
-    invalidate()
-
-
-def _after_commit(db_session: Session) -> None:
-    # Again after the commit: a page rendered between the flush and the commit saw the
-    # old rows and may have been stored under the generation bumped at flush time.
-    if db_session.info.pop(_DIRTY, False) and has_app_context():
-        invalidate()
-
-
-def _after_rollback(db_session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:
-        db_session.info.pop(_DIRTY, None)
 
 
 def init_caching(app: Flask) -> None:
@@ -367,8 +342,4 @@ def init_caching(app: Flask) -> None:
     app.after_request_funcs.setdefault(None, []).insert(0, _refuse_rate_limited)
     app.after_request(_mark_shareable)
     app.wsgi_app = PublicCache(app, app.wsgi_app)  # type: ignore[method-assign]
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
-        event.listen(Session, "do_orm_execute", _on_execute)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_rollback)
+    subscribe(forget_public_reads)

@@ -1,4 +1,8 @@
-"""``flask --app folio ...`` commands: seed-db, create-user."""
+"""``flask --app folio ...`` commands: seed-db, create-user, publish.
+
+Each runs its writes as one unit of work, so a command has the effects a request has
+(emails, cache invalidation, and whatever else subscribes to the events it records).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,14 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from folio.extensions import db
+from folio.core.events import ContentChanged
+from folio.core.uow import unit_of_work
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_db)
     app.cli.add_command(create_user)
+    app.cli.add_command(publish)
 
 
 @click.command("seed-db")
@@ -27,14 +33,15 @@ def seed_db(users: int, articles: int, seed_value: int, if_empty: bool) -> None:
     from folio.models import User
     from folio.seed import DEMO_EMAIL, DEMO_PASSWORD, seed
 
-    session = db.session()
-    if if_empty and session.scalar(select(func.count()).select_from(User)):
-        click.echo("The database already has content; leaving it as it is.")
-        return
-    report = seed(
-        session, users=users, articles=articles, seed_value=seed_value, progress=click.echo
-    )
-    session.commit()
+    with unit_of_work() as uow:
+        session = uow.session
+        if if_empty and session.scalar(select(func.count()).select_from(User)):
+            click.echo("The database already has content; leaving it as it is.")
+            return
+        report = seed(
+            session, users=users, articles=articles, seed_value=seed_value, progress=click.echo
+        )
+        uow.record(ContentChanged())
     click.echo(
         f"Seeded {report.users} users, {report.articles} articles, {report.comments} comments, "
         f"{report.favorites} favorites, {report.follows} follows."
@@ -56,15 +63,33 @@ def create_user(email: str, username: str, admin: bool, password: str) -> None:
     from folio.services.errors import DomainError
 
     try:
-        user = accounts.register(
-            db.session(),
-            username=username,
-            email=email,
-            password=password,
-            role=Role.ADMIN if admin else Role.AUTHOR,
-        )
-        db.session.commit()
+        with unit_of_work() as uow:
+            user = accounts.register(
+                uow.session,
+                username=username,
+                email=email,
+                password=password,
+                role=Role.ADMIN if admin else Role.AUTHOR,
+            )
     except DomainError as error:
-        db.session.rollback()
         raise click.ClickException(error.message) from error
     click.echo(f"Created {user.role} {user.username} <{user.email}>.")
+
+
+@click.command("publish")
+@click.argument("slug")
+@click.option("--as", "username", help="Publish as this user (default: the article's author).")
+@with_appcontext
+def publish(slug: str, username: str | None) -> None:
+    """Publish a draft, with every effect publishing from the editor has."""
+    from folio.services import accounts, articles
+    from folio.services.errors import DomainError
+
+    try:
+        with unit_of_work() as uow:
+            article = articles.find_article(uow.session, slug)
+            actor = accounts.get_profile(uow.session, username) if username else article.author
+            articles.publish_article(uow.session, actor, article)
+    except DomainError as error:
+        raise click.ClickException(f"{slug}: {error.message}") from error
+    click.echo(f"Published {article.slug}.")

@@ -15,7 +15,9 @@ from flask_wtf import CSRFProtect
 
 from folio.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their loaded state after the commit: a handler serialises what the unit of
+# work returned after it committed, with no query per attribute.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -1,12 +1,10 @@
 """Email notifications: what triggers them, and the unsubscribe link they carry.
 
-Two events send email to people other than the actor: a comment on your article, and a
-new article from someone you follow. Rather than ask each face (pages, /api/v1, /api) to
-remember a call after every such write, the session's ``after_flush`` event notices them
-(a new Comment; an Article that is new and published, or whose status just became
-published) and queues the task with :func:`folio.tasks.enqueue`, which runs only once the
-request's commit succeeded. Writes outside a request (``flask seed-db``, tests' factories)
-notify nobody.
+Three domain events send email: a comment on your article, a new article from someone
+you follow, and a password reset you asked for. Their subscribers run after the unit of
+work committed, wherever it ran (a request, a ``flask`` command, a Celery task), and
+queue the task that sends the email. Bulk writes that record no such event
+(``flask seed-db``, tests' factories) notify nobody.
 
 ``/unsubscribe/<token>``: a signed link in every notification. GET asks, POST (also the
 RFC 8058 one-click POST a mail client sends) turns ``User.email_notifications`` off. The
@@ -15,21 +13,22 @@ token is the credential, so the form needs no CSRF token.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Flask, current_app, has_request_context, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
-from folio.extensions import csrf, db
-from folio.models import Article, Comment, Status, User
+from folio.accounts.events import PasswordResetRequested
+from folio.articles.events import ArticlePublished
+from folio.comments.events import CommentAdded
+from folio.core.events import subscribe
+from folio.core.uow import current_session, unit_of_work
+from folio.extensions import csrf
+from folio.models import User
+from folio.tasks import run_task
 
 bp = Blueprint("notifications", __name__)
 
 _SALT = "folio.unsubscribe"
-_SEEN = "folio_notified"
 
 
 def _serializer() -> URLSafeSerializer:
@@ -54,7 +53,7 @@ def _user_for(token: str) -> User:
         data = _serializer().loads(token)
     except BadSignature as exc:
         raise NotFound() from exc
-    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    user = current_session().get(User, data.get("u")) if isinstance(data, dict) else None
     if user is None:
         raise NotFound()
     return user
@@ -66,8 +65,8 @@ def unsubscribe(token: str):
     user = _user_for(token)
     done = request.method == "POST"
     if done:
-        user.email_notifications = False
-        db.session.commit()
+        with unit_of_work():
+            user.email_notifications = False
     response = current_app.make_response(
         render_template("notifications/unsubscribe.html", email=user.email, done=done)
     )
@@ -81,41 +80,26 @@ def unsubscribe(token: str):
 def base_url() -> str:
     """The site's address for links in emails: ``PUBLIC_URL``, else this request's."""
     configured = current_app.config.get("PUBLIC_URL")
-    return str(configured) if configured else request.url_root
+    if configured:
+        return str(configured)
+    return request.url_root if has_request_context() else "http://localhost/"
 
 
-def _became_published(article: Article) -> bool:
-    history = inspect(article).attrs.status.history
-    return Status.PUBLISHED.value in (history.added or ()) and article.is_published
+def _on_article_published(event: ArticlePublished) -> None:
+    run_task("notify_new_article", event.article_id, base_url())
 
 
-def _on_flush(session: Session, _context: Any) -> None:
-    if not has_request_context() or "celery" not in current_app.extensions:
-        return
-    from folio.tasks import enqueue
-
-    seen: set[tuple[str, int]] = session.info.setdefault(_SEEN, set())
-    for obj in session.new:
-        if isinstance(obj, Comment):
-            key = ("comment", obj.id)
-            if key not in seen:
-                seen.add(key)
-                enqueue(session, "notify_comment", obj.id, base_url())
-    for obj in [*session.new, *session.dirty]:
-        if isinstance(obj, Article) and _became_published(obj):
-            key = ("article", obj.id)
-            if key not in seen:
-                seen.add(key)
-                enqueue(session, "notify_new_article", obj.id, base_url())
+def _on_comment_added(event: CommentAdded) -> None:
+    run_task("notify_comment", event.comment_id, base_url())
 
 
-def _forget(session: Session, *_args: Any) -> None:
-    session.info.pop(_SEEN, None)
+def _on_password_reset_requested(event: PasswordResetRequested) -> None:
+    # The event id keys the email: a redelivered task does not mail the link twice.
+    run_task("send_password_reset", event.user_id, base_url(), event.event_id)
 
 
 def init_notifications(app: Flask) -> None:
     app.register_blueprint(bp)
-    if not event.contains(Session, "after_flush", _on_flush):
-        event.listen(Session, "after_flush", _on_flush)
-        event.listen(Session, "after_commit", _forget)
-        event.listen(Session, "after_soft_rollback", _forget)
+    subscribe(_on_article_published, ArticlePublished)  # type: ignore[arg-type]
+    subscribe(_on_comment_added, CommentAdded)  # type: ignore[arg-type]
+    subscribe(_on_password_reset_requested, PasswordResetRequested)  # type: ignore[arg-type]

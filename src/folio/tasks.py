@@ -15,30 +15,25 @@ Tasks are acknowledged late (after they ran), so a worker killed mid-task leaves
 message to be delivered again; each task is therefore idempotent: every email has a key,
 and a key already sent is not sent twice (see :func:`mail_once`).
 
-Side effects are queued only after the request's commit succeeded: :func:`after_commit`
-keeps callbacks on the SQLAlchemy session and runs them from its ``after_commit`` event;
-a rollback drops them.
+Tasks are queued by domain-event subscribers (:func:`run_task`), which run only after
+the unit of work committed (:mod:`folio.core.uow`); a rollback queues nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from celery import Celery, Task, shared_task
 from flask import Flask, current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from folio.models import User
 
 log = logging.getLogger(__name__)
 
-_PENDING = "folio_after_commit"
 # An email whose key is marked sent is not sent again for this long (task redeliveries
 # happen within the broker's visibility timeout, an hour by default).
 SENT_MARK_SECONDS = 7 * 24 * 3600
@@ -83,70 +78,25 @@ def init_celery(app: Flask) -> Celery:
     )
     celery.set_default()
     app.extensions["celery"] = celery
-    _listen_for_commits()
     return celery
 
 
-# --- after commit ------------------------------------------------------------------
+# --- queueing ---------------------------------------------------------------------------
 
 
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
-    """Run ``callback`` once ``session``'s current transaction has committed.
+def run_task(name: str, *args: Any) -> None:
+    """Queue the task ``folio.tasks.<name>``, or run it here when there is no broker.
 
-    A rollback discards it, so a failed request queues nothing.
+    Called by event subscribers, that is after the unit of work committed: a rolled-back
+    write queues nothing, and an eager task never waits on the caller's own write lock.
     """
-    session.info.setdefault(_PENDING, []).append(callback)
-
-
-def _run_pending(session: Session) -> None:
-    callbacks = session.info.pop(_PENDING, [])
-    for callback in callbacks:
-        try:
-            callback()
-        except Exception:  # the data is committed; a lost side effect must not hide that
-            log.exception("after-commit callback failed")
-
-
-def _drop_pending(session: Session, previous_transaction: Any) -> None:
-    # Only the outermost transaction: rolling back a SAVEPOINT keeps the rest.
-    if previous_transaction.parent is None:
-        session.info.pop(_PENDING, None)
-
-
-def _listen_for_commits() -> None:
-    if not event.contains(Session, "after_commit", _run_pending):
-        event.listen(Session, "after_commit", _run_pending)
-        event.listen(Session, "after_soft_rollback", _drop_pending)
-
-
-def enqueue(session: Session, name: str, *args: Any) -> None:
-    """Queue the task ``folio.tasks.<name>`` once ``session`` has committed."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def send() -> None:
-        celery: Celery = app.extensions["celery"]
-        task = celery.tasks[f"folio.tasks.{name}"]
-        if celery.conf.task_always_eager:
-            # apply_async would still build a broker producer; run in place instead.
-            task.apply(args=args)
-        else:
-            task.apply_async(args=args)
-
-    after_commit(session, send)
-
-
-def queue_password_reset(session: Session, user: User) -> None:
-    """Queue the reset email for when ``session`` commits (the view commits at its edge).
-
-    Nothing is written by asking for a reset, but the rule stays the one of every task:
-    queued after the commit, never while the request holds a transaction (on SQLite an
-    eager task would otherwise wait for the request's own write lock).
-    """
-    import uuid
-
-    from folio.notifications import base_url
-
-    enqueue(session, "send_password_reset", user.id, base_url(), uuid.uuid4().hex)
+    celery: Celery = current_app.extensions["celery"]
+    task = celery.tasks[f"folio.tasks.{name}"]
+    if celery.conf.task_always_eager:
+        # apply_async would still build a broker producer; run in place instead.
+        task.apply(args=args)
+    else:
+        task.apply_async(args=args)
 
 
 # --- the worker's entry point --------------------------------------------------------
@@ -321,6 +271,21 @@ def notify_new_article(article_id: int, base_url: str) -> int:
             headers=_unsubscribe_headers(unsubscribe),
         )
     return sent
+
+
+@shared_task(name="folio.tasks.publish_article")
+def publish_article(slug: str) -> bool:
+    """Publish a draft as its author, from a worker: the same unit of work and the same
+    effects as publishing from the editor (scheduled publishing runs through here).
+    Publishing an article already published changes nothing, so a repeat is harmless."""
+    from folio.core.uow import unit_of_work
+    from folio.services import articles
+
+    with unit_of_work() as uow:
+        article = articles.find_article(uow.session, slug)
+        was_published = article.is_published
+        articles.publish_article(uow.session, article.author, article)
+    return not was_published
 
 
 def _unsubscribe_headers(url: str) -> dict[str, str]:

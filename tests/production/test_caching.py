@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from folio.caching import generation
+from folio.core.uow import unit_of_work
 from folio.extensions import db
 from folio.services import articles, comments
 from tests.conftest import TEST_PASSWORD
@@ -71,8 +72,9 @@ def test_a_write_through_any_face_invalidates(app: Flask, client: FlaskClient) -
         session = db.session()
         article = articles.get_article(session, None, slug)
         reader = UserFactory(username="reader", email="reader@example.com")
-        comments.add_comment(session, reader, article, "A fresh comment")
-        session.commit()
+        with unit_of_work(session):
+            comments.add_comment(session, reader, article, "A fresh comment")
+            assert generation() == before  # not before the commit
         assert generation() > before
     page = client.get(f"/articles/{slug}")
     assert page.headers["X-Folio-Cache"] == "miss"

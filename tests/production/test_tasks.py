@@ -1,4 +1,5 @@
-"""Celery tasks: eager without a broker, queued only after a commit, idempotent emails."""
+"""Celery tasks: eager without a broker, queued only after a unit of work commits,
+idempotent emails; the same effects from a request, a command and a task."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from folio.core.uow import unit_of_work
 from folio.extensions import db
 from folio.mail import outbox
 from folio.models import Follow
 from folio.notifications import unsubscribe_token
 from folio.services import articles, comments
-from folio.tasks import enqueue, mail_once
+from folio.tasks import mail_once, run_task
 from tests.conftest import TEST_PASSWORD
 from tests.factories import ArticleFactory, UserFactory
 
@@ -72,14 +74,14 @@ def test_a_comment_mails_the_author_after_the_commit(app: Flask) -> None:
         author, reader = UserFactory(), UserFactory()
         article = ArticleFactory(author=author, title="Tides")
         session.commit()
-        comments.add_comment(session, reader, article, "Lovely piece")
-        session.flush()
-        assert outbox() == []  # nothing before the commit
-        session.commit()
+        with unit_of_work(session):
+            comments.add_comment(session, reader, article, "Lovely piece")
+            session.flush()
+            assert outbox() == []  # nothing before the commit
         sent = list(outbox())
         # Commenting on your own article tells nobody.
-        comments.add_comment(session, author, article, "Thanks!")
-        session.commit()
+        with unit_of_work(session):
+            comments.add_comment(session, author, article, "Thanks!")
         assert len(outbox()) == 1
         assert [m.to for m in sent] == [author.email]
     assert "Lovely piece" in sent[0].body
@@ -93,11 +95,18 @@ def test_a_rolled_back_request_queues_nothing(app: Flask) -> None:
         author, reader = UserFactory(), UserFactory()
         article = ArticleFactory(author=author)
         session.commit()
-        comments.add_comment(session, reader, article, "Never saved")
-        session.flush()
-        session.rollback()
-        # A later commit in the same request must not send the dropped email either.
-        session.commit()
+
+        def comment_then_fail() -> None:
+            with unit_of_work(session):
+                comments.add_comment(session, reader, article, "Never saved")
+                session.flush()
+                raise RuntimeError("the request failed")
+
+        with pytest.raises(RuntimeError):
+            comment_then_fail()
+        # A later unit of work in the same request must not send the dropped email either.
+        with unit_of_work(session):
+            pass
         assert outbox() == []
 
 
@@ -130,8 +139,8 @@ def test_publishing_mails_followers_who_want_it(app: Flask) -> None:
         session.commit()
         assert outbox() == []  # a draft notifies nobody
         draft = articles.get_article(session, author, draft.slug)
-        articles.publish_article(session, author, draft)
-        session.commit()
+        with unit_of_work(session):
+            articles.publish_article(session, author, draft)
         sent = list(outbox())
         assert [m.to for m in sent] == [keen.email]
     assert "Ada published" in sent[0].subject
@@ -166,9 +175,8 @@ def test_a_failed_send_can_be_retried(app: Flask, monkeypatch: pytest.MonkeyPatc
 def test_password_reset_task_mails_a_working_link(app: Flask) -> None:
     with app.test_request_context("/", base_url="https://folio.example"):
         user = UserFactory()
-        session = db.session()
-        enqueue(session, "send_password_reset", user.id, "https://folio.example/", "req-1")
-        session.commit()
+        db.session.commit()
+        run_task("send_password_reset", user.id, "https://folio.example/", "req-1")
         (message,) = outbox()
         assert message.to == user.email
     assert "https://folio.example/auth/reset/" in message.body

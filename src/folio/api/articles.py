@@ -25,14 +25,13 @@ from folio.api.common import (
     current_user,
     decode_cursor,
     documents,
-    edge_commit,
     encode_cursor,
     page_size,
     paginated,
     rename_error_keys,
     versioned_etag,
 )
-from folio.extensions import db
+from folio.core.uow import current_session, transactional
 from folio.models import Article, Status, User
 from folio.services import articles, social
 from folio.services.articles import ArticleChanges, ArticleFilter, ArticleListing
@@ -60,7 +59,7 @@ def _list(viewer: User | None, filters: ArticleFilter, args: dict[str, Any]) -> 
     page = int(args["page"])
     after = decode_cursor(args.get("cursor"))
     result = articles.list_articles(
-        db.session(), viewer, filters, limit=size, offset=(page - 1) * size, after=after
+        current_session(), viewer, filters, limit=size, offset=(page - 1) * size, after=after
     )
     items = [article_json(item, body=False) for item in result.items]
     return paginated(
@@ -81,8 +80,8 @@ def _answer(listing: ArticleListing, status: int = 200, **headers: str) -> Any:
 def _listing(viewer: User, article: Article) -> ArticleListing:
     return ArticleListing(
         article,
-        favorited=articles.is_favorited(db.session(), viewer, article),
-        following=social.is_following(db.session(), viewer, article.author_id),
+        favorited=articles.is_favorited(current_session(), viewer, article),
+        following=social.is_following(current_session(), viewer, article.author_id),
     )
 
 
@@ -124,12 +123,13 @@ class Articles(MethodView):
     )
     @blp.response(201, ArticleSchema)
     @documents(400, 413, 415, headers=["ETag"])
+    @transactional
     def post(self, args: dict[str, Any]) -> Any:
         """Write an article (a draft unless `publish` is true)"""
         user = authenticated_user()
         try:
             article = articles.create_article(
-                db.session(),
+                current_session(),
                 user,
                 title=args["title"],
                 description=args["description"],
@@ -144,7 +144,6 @@ class Articles(MethodView):
             201,
             Location=url_for("articles.ArticleItem", slug=article.slug),
         )
-        edge_commit()
         return answer
 
 
@@ -155,39 +154,39 @@ class ArticleItem(MethodView):
     @documents(304, 404, parameters=["IfNoneMatch"], headers=["ETag"])
     def get(self, slug: str) -> Any:
         """Read an article (drafts: their author only)"""
-        return _answer(articles.get_listing(db.session(), current_user(), slug))
+        return _answer(articles.get_listing(current_session(), current_user(), slug))
 
     @auth_required
     @blp.arguments(ArticleUpdateSchema, example={"title": "A better title"})
     @blp.response(200, ArticleSchema)
     @documents(400, 403, 404, 412, 413, 415, parameters=["IfMatch"], headers=["ETag"])
+    @transactional
     def patch(self, args: dict[str, Any], slug: str) -> Any:
         """Change an article (partial update; its author only)"""
         user = authenticated_user()
-        article = articles.get_article(db.session(), user, slug)
+        article = articles.get_article(current_session(), user, slug)
         version = article.version
         changes: ArticleChanges = args  # type: ignore[assignment]
         try:
-            articles.update_article(db.session(), user, article, changes)
+            articles.update_article(current_session(), user, article, changes)
         except DomainError as error:
             raise rename_error_keys(error, _FIELD_NAMES) from None
         # A stale copy: 412, and the error handler rolls the change back.
         check_if_match(version)
         answer = _answer(_listing(user, article))
-        edge_commit()
         return answer
 
     @auth_required
     @blp.response(204)
     @documents(403, 404, 412, parameters=["IfMatch"])
+    @transactional
     def delete(self, slug: str) -> None:
         """Delete an article with its comments (its author or an admin)"""
         user = authenticated_user()
-        article = articles.get_article(db.session(), user, slug)
+        article = articles.get_article(current_session(), user, slug)
         version = article.version
-        articles.delete_article(db.session(), user, article)
+        articles.delete_article(current_session(), user, article)
         check_if_match(version)
-        edge_commit()
 
 
 @blp.route("/articles/<string:slug>/publish")
@@ -195,16 +194,16 @@ class Publish(MethodView):
     @auth_required
     @blp.response(200, ArticleSchema)
     @documents(403, 404, 422, headers=["ETag"])
+    @transactional
     def post(self, slug: str) -> Any:
         """Publish a draft (its author; needs a description and a body)"""
         user = authenticated_user()
-        article = articles.get_article(db.session(), user, slug)
+        article = articles.get_article(current_session(), user, slug)
         try:
-            articles.publish_article(db.session(), user, article)
+            articles.publish_article(current_session(), user, article)
         except DomainError as error:
             raise rename_error_keys(error, _FIELD_NAMES) from None
         answer = _answer(_listing(user, article))
-        edge_commit()
         return answer
 
 
@@ -213,13 +212,13 @@ class Unpublish(MethodView):
     @auth_required
     @blp.response(200, ArticleSchema)
     @documents(403, 404, headers=["ETag"])
+    @transactional
     def post(self, slug: str) -> Any:
         """Return an article to drafts (its author or an admin; the slug is kept)"""
         user = authenticated_user()
-        article = articles.get_article(db.session(), user, slug)
-        articles.unpublish_article(db.session(), user, article)
+        article = articles.get_article(current_session(), user, slug)
+        articles.unpublish_article(current_session(), user, article)
         answer = _answer(_listing(user, article))
-        edge_commit()
         return answer
 
 
@@ -228,25 +227,25 @@ class Favorite(MethodView):
     @auth_required
     @blp.response(200, ArticleSchema)
     @documents(404, headers=["ETag"])
+    @transactional
     def post(self, slug: str) -> Any:
         """Favorite an article (twice changes nothing)"""
         user = authenticated_user()
-        article = articles.get_article(db.session(), user, slug)
-        articles.favorite_article(db.session(), user, article)
+        article = articles.get_article(current_session(), user, slug)
+        articles.favorite_article(current_session(), user, article)
         answer = _answer(_listing(user, article))
-        edge_commit()
         return answer
 
     @auth_required
     @blp.response(200, ArticleSchema)
     @documents(404, headers=["ETag"])
+    @transactional
     def delete(self, slug: str) -> Any:
         """Remove a favorite"""
         user = authenticated_user()
-        article = articles.get_article(db.session(), user, slug)
-        articles.unfavorite_article(db.session(), user, article)
+        article = articles.get_article(current_session(), user, slug)
+        articles.unfavorite_article(current_session(), user, article)
         answer = _answer(_listing(user, article))
-        edge_commit()
         return answer
 
 

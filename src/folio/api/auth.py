@@ -10,8 +10,8 @@ from flask_jwt_extended import decode_token
 from marshmallow import Schema, fields, validate
 
 from folio import tokens
-from folio.api.common import ApiBlueprint, auth_required, documents, edge_commit
-from folio.extensions import db
+from folio.api.common import ApiBlueprint, auth_required, documents
+from folio.core.uow import current_session, transactional
 from folio.models import User
 from folio.security import rate_limit
 from folio.services import accounts
@@ -100,11 +100,14 @@ class Tokens(MethodView):
 
         Answers 401 `credentials: invalid` for a wrong email or password alike.
         """
-        user = accounts.authenticate(db.session(), email=args["email"], password=args["password"])
+        user = accounts.authenticate(
+            current_session(), email=args["email"], password=args["password"]
+        )
         return issue_pair(user)
 
     @auth_required
     @blp.response(204)
+    @transactional
     def delete(self) -> None:
         """Sign out: revoke this access token and the refresh token issued with it"""
         token = tokens.bearer_token("Bearer")
@@ -113,7 +116,6 @@ class Tokens(MethodView):
         tokens.revoke(claims)
         if claims.get(REFRESH_JTI):
             tokens.revoke({"jti": claims[REFRESH_JTI], "exp": claims.get(REFRESH_EXP, 0)})
-        edge_commit()
 
 
 @blp.route("/refresh")
@@ -121,6 +123,7 @@ class Refresh(MethodView):
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenPairSchema)
     @documents(400, 401, 413, 415)
+    @transactional
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Trade a refresh token for a new pair
 
@@ -129,5 +132,4 @@ class Refresh(MethodView):
         user, claims = tokens.decode_user_token(args["refresh_token"], "refresh")
         tokens.revoke(claims)
         pair = issue_pair(user)
-        edge_commit()
         return pair

@@ -15,13 +15,12 @@ from folio.api.common import (
     authenticated_user,
     current_user,
     documents,
-    edge_commit,
     page_schema,
     page_size,
     paginated,
 )
 from folio.api.users import ProfileSchema, profile_json
-from folio.extensions import db
+from folio.core.uow import current_session, transactional
 from folio.security import rate_limit
 from folio.services import articles, comments
 from folio.services.comments import COMMENT_MAX, CommentListing
@@ -74,8 +73,8 @@ class Comments(MethodView):
     def get(self, args: dict[str, Any], slug: str) -> Any:
         """Comments on an article, oldest first"""
         viewer = current_user()
-        article = articles.get_article(db.session(), viewer, slug)
-        listed = comments.list_comments(db.session(), viewer, article)
+        article = articles.get_article(current_session(), viewer, slug)
+        listed = comments.list_comments(current_session(), viewer, article)
         size = page_size(args)
         page = int(args["page"])
         start = (page - 1) * size
@@ -87,13 +86,13 @@ class Comments(MethodView):
     @blp.arguments(CommentCreateSchema, example={"body": "Thanks, this helped."})
     @blp.response(201, CommentSchema)
     @documents(400, 404, 413, 415, 429)
+    @transactional
     def post(self, args: dict[str, Any], slug: str) -> Any:
         """Comment on an article"""
         user = authenticated_user()
-        article = articles.get_article(db.session(), user, slug)
-        comment = comments.add_comment(db.session(), user, article, args["body"])
+        article = articles.get_article(current_session(), user, slug)
+        comment = comments.add_comment(current_session(), user, article, args["body"])
         body = comment_json(CommentListing(comment, following=False))
-        edge_commit()
         return body, 201
 
 
@@ -103,9 +102,9 @@ class CommentItem(MethodView):
     @auth_required
     @blp.response(204)
     @documents(403, 404)
+    @transactional
     def delete(self, slug: str, comment_id: int) -> None:
         """Delete a comment (its author, the article's author or an admin)"""
         user = authenticated_user()
-        article = articles.get_article(db.session(), user, slug)
-        comments.delete_comment(db.session(), user, article, comment_id)
-        edge_commit()
+        article = articles.get_article(current_session(), user, slug)
+        comments.delete_comment(current_session(), user, article, comment_id)

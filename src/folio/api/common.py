@@ -24,7 +24,6 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from folio import tokens
 from folio.errors import face
-from folio.extensions import db
 from folio.models import User
 from folio.services.errors import DomainError, ValidationFailed
 
@@ -411,11 +410,6 @@ def _conditional_get(response: Response) -> Response:
         response.add_etag(overwrite=False)
         response.make_conditional(request)
     return response
-
-
-def edge_commit() -> None:
-    """The one commit of a request that changed something."""
-    db.session.commit()
 
 
 def install(app: Flask) -> None:

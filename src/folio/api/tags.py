@@ -15,7 +15,7 @@ from folio.api.common import (
     page_size,
     paginated,
 )
-from folio.extensions import db
+from folio.core.uow import current_session
 from folio.services import articles
 
 blp = ApiBlueprint(
@@ -37,5 +37,5 @@ class Tags(MethodView):
         """Tags in use, most used first"""
         size = page_size(args)
         page = int(args["page"])
-        names = articles.popular_tags(db.session(), limit=size, offset=(page - 1) * size)
-        return paginated(names, total=articles.count_tags(db.session()), page=page, size=size)
+        names = articles.popular_tags(current_session(), limit=size, offset=(page - 1) * size)
+        return paginated(names, total=articles.count_tags(current_session()), page=page, size=size)

@@ -17,10 +17,9 @@ from folio.api.common import (
     authenticated_user,
     current_user,
     documents,
-    edge_commit,
     rename_error_keys,
 )
-from folio.extensions import db
+from folio.core.uow import current_session, transactional
 from folio.security import rate_limit, refuse_common_passwords
 from folio.services import accounts, social
 from folio.services.accounts import (
@@ -132,19 +131,19 @@ class Users(MethodView):
     )
     @blp.response(201, MeSchema)
     @documents(400, 409, 413, 415, 429)
+    @transactional
     def post(self, args: dict[str, Any]) -> Any:
         """Register an account
 
         Then sign in at `POST /auth/tokens` with the same email and password.
         """
         user = accounts.register(
-            db.session(),
+            current_session(),
             username=args["username"],
             email=args["email"],
             password=args["password"],
             refuse_common_passwords=refuse_common_passwords("api"),
         )
-        edge_commit()
         return user, 201, {"Location": "/api/v1/me"}
 
 
@@ -161,6 +160,7 @@ class Me(MethodView):
     @blp.arguments(MeUpdateSchema, example={"display_name": "Ada L.", "bio": "Writes."})
     @blp.response(200, MeSchema)
     @documents(400, 409, 413, 415)
+    @transactional
     def patch(self, args: dict[str, Any]) -> Any:
         """Change your profile (partial update)"""
         user = authenticated_user()
@@ -168,7 +168,7 @@ class Me(MethodView):
         changes: ProfileChanges = args  # type: ignore[assignment]
         try:
             accounts.update_profile(
-                db.session(),
+                current_session(),
                 user,
                 changes,
                 current_password=current_password,
@@ -176,7 +176,6 @@ class Me(MethodView):
             )
         except DomainError as error:
             raise rename_error_keys(error, {"image": "image_url"}) from None
-        edge_commit()
         return user
 
 
@@ -186,6 +185,7 @@ class Password(MethodView):
     @blp.arguments(PasswordChangeSchema)
     @blp.response(200, TokenPairSchema)
     @documents(400, 413, 415)
+    @transactional
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Change your password
 
@@ -193,15 +193,14 @@ class Password(MethodView):
         """
         user = authenticated_user()
         accounts.change_password(
-            db.session(),
+            current_session(),
             user,
             current_password=args["current_password"],
             new_password=args["new_password"],
             refuse_common_passwords=refuse_common_passwords("api"),
         )
-        db.session.flush()
+        current_session().flush()
         pair = issue_pair(user)
-        edge_commit()
         return pair
 
 
@@ -212,7 +211,7 @@ class Profile(MethodView):
     @documents(304, 404, parameters=["IfNoneMatch"])
     def get(self, username: str) -> dict[str, Any]:
         """A user's public profile"""
-        return profile_json(social.profile(db.session(), current_user(), username))
+        return profile_json(social.profile(current_session(), current_user(), username))
 
 
 @blp.route("/profiles/<string:username>/follow")
@@ -220,17 +219,17 @@ class Follow(MethodView):
     @auth_required
     @blp.response(200, ProfileSchema)
     @documents(404, 422)
+    @transactional
     def post(self, username: str) -> dict[str, Any]:
         """Follow a user (following twice changes nothing)"""
-        profile = social.follow(db.session(), authenticated_user(), username)
-        edge_commit()
+        profile = social.follow(current_session(), authenticated_user(), username)
         return profile_json(profile)
 
     @auth_required
     @blp.response(200, ProfileSchema)
     @documents(404)
+    @transactional
     def delete(self, username: str) -> dict[str, Any]:
         """Stop following a user"""
-        profile = social.unfollow(db.session(), authenticated_user(), username)
-        edge_commit()
+        profile = social.unfollow(current_session(), authenticated_user(), username)
         return profile_json(profile)

@@ -15,12 +15,11 @@ from flask_login import current_user, login_user, logout_user
 
 from folio.auth import bp
 from folio.auth.forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
-from folio.extensions import db
+from folio.core.uow import current_session, unit_of_work
 from folio.models import User
 from folio.security import rate_limit, refuse_common_passwords, safe_next_url
 from folio.services import accounts
 from folio.services.errors import DomainError, ValidationFailed
-from folio.tasks import queue_password_reset
 from folio.web.helpers import apply_errors, mark_no_store, viewer
 
 
@@ -55,16 +54,15 @@ def register_post():
     if not form.validate():
         return render_template("auth/register.html", form=form), 400
     try:
-        user = accounts.register(
-            db.session(),
-            username=form.username.data,
-            email=form.email.data,
-            password=form.password.data,
-            refuse_common_passwords=refuse_common_passwords("web"),
-        )
-        db.session.commit()
+        with unit_of_work() as uow:
+            user = accounts.register(
+                uow.session,
+                username=form.username.data,
+                email=form.email.data,
+                password=form.password.data,
+                refuse_common_passwords=refuse_common_passwords("web"),
+            )
     except DomainError as error:
-        db.session.rollback()
         apply_errors(form, error.errors)
         return render_template("auth/register.html", form=form), error.status_code
     _sign_in(user)
@@ -88,7 +86,7 @@ def login_post():
         return render_template("auth/login.html", form=form), 400
     try:
         user = accounts.authenticate(
-            db.session(), email=form.email.data, password=form.password.data
+            current_session(), email=form.email.data, password=form.password.data
         )
     except DomainError as error:
         apply_errors(form, error.errors)
@@ -106,8 +104,8 @@ def logout():
     user = viewer()
     if user is not None:
         # The session version moves, so a copy of this session cookie stops working too.
-        accounts.sign_out_everywhere(db.session(), user)
-        db.session.commit()
+        with unit_of_work() as uow:
+            accounts.sign_out_everywhere(uow.session, user)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -129,14 +127,10 @@ def reset_request_post():
     if problems:
         apply_errors(form, {"email": problems})
         return render_template("auth/reset_request.html", form=form), 422
-    user = accounts.find_user_by_email(db.session(), email)
-    if user is not None and user.is_active:
-        # Queued: the worker makes the link from PUBLIC_URL and mails it, and the answer
-        # takes as long whether or not the address has an account.
-        queue_password_reset(db.session(), user)
-    # Nothing changed in the database; the commit ends the transaction and hands the
-    # email to the queue.
-    db.session.commit()
+    # Queued after the commit: the worker makes the link from PUBLIC_URL and mails it,
+    # and the answer takes as long whether or not the address has an account.
+    with unit_of_work() as uow:
+        accounts.request_password_reset(uow.session, email)
     # The same answer whether or not the address has an account: no one learns who does.
     flash(
         f"If {email} has a Folio account, a link to reset its password is on its way.",
@@ -148,7 +142,7 @@ def reset_request_post():
 def _reset_user(token: str) -> User | None:
     try:
         return accounts.user_for_reset_token(
-            db.session(),
+            current_session(),
             token,
             current_app.config["SECRET_KEY"],
             int(current_app.config["PASSWORD_RESET_MAX_AGE"]),
@@ -173,17 +167,16 @@ def reset_password_post(token: str):
     if not form.validate():
         return render_template("auth/reset_password.html", form=form, token=token), 422
     try:
-        accounts.reset_password(
-            db.session(),
-            token,
-            form.password.data,
-            secret_key=current_app.config["SECRET_KEY"],
-            max_age=int(current_app.config["PASSWORD_RESET_MAX_AGE"]),
-            refuse_common_passwords=refuse_common_passwords("web"),
-        )
-        db.session.commit()
+        with unit_of_work() as uow:
+            accounts.reset_password(
+                uow.session,
+                token,
+                form.password.data,
+                secret_key=current_app.config["SECRET_KEY"],
+                max_age=int(current_app.config["PASSWORD_RESET_MAX_AGE"]),
+                refuse_common_passwords=refuse_common_passwords("web"),
+            )
     except DomainError as error:
-        db.session.rollback()
         apply_errors(form, error.errors)
         return render_template("auth/reset_password.html", form=form, token=token), 422
     logout_user()

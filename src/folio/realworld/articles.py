@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from folio.extensions import db
+from folio.core.uow import transactional
 from folio.models import Article, User
 from folio.realworld import shapes
 from folio.realworld.blueprint import (
@@ -60,6 +60,7 @@ def feed() -> Response:
 
 
 @bp.post("/articles")
+@transactional
 def create_article() -> tuple[Response, int]:
     user = actor()
     data = body_object("article")
@@ -76,7 +77,6 @@ def create_article() -> tuple[Response, int]:
         publish=True,
     )
     payload = {"article": shapes.article(ArticleListing(article))}
-    db.session.commit()
     return jsonify(payload), 201
 
 
@@ -87,6 +87,7 @@ def get_article(slug: str) -> Response:
 
 
 @bp.put("/articles/<slug>")
+@transactional
 def update_article(slug: str) -> Response:
     user = actor()
     article = articles.get_article(session(), user, slug)
@@ -104,16 +105,15 @@ def update_article(slug: str) -> Response:
         changes["tags"] = tag_list(data)
     articles.update_article(session(), user, article, changes)
     payload = {"article": shapes.article(_listing(user, article))}
-    db.session.commit()
     return jsonify(payload)
 
 
 @bp.delete("/articles/<slug>")
+@transactional
 def delete_article(slug: str) -> Response:
     user = actor()
     article = articles.get_article(session(), user, slug)
     articles.delete_article(session(), user, article)
-    db.session.commit()
     return Response(status=204)
 
 
@@ -121,24 +121,24 @@ def delete_article(slug: str) -> Response:
 
 
 @bp.post("/articles/<slug>/favorite")
+@transactional
 def favorite(slug: str) -> Response:
     user = actor()
     article = articles.favorite_article(
         session(), user, articles.get_article(session(), user, slug)
     )
     payload = {"article": shapes.article(_listing(user, article))}
-    db.session.commit()
     return jsonify(payload)
 
 
 @bp.delete("/articles/<slug>/favorite")
+@transactional
 def unfavorite(slug: str) -> Response:
     user = actor()
     article = articles.unfavorite_article(
         session(), user, articles.get_article(session(), user, slug)
     )
     payload = {"article": shapes.article(_listing(user, article))}
-    db.session.commit()
     return jsonify(payload)
 
 
@@ -155,17 +155,18 @@ def list_comments(slug: str) -> Response:
 
 @bp.post("/articles/<slug>/comments")
 @rate_limit("COMMENT")
+@transactional
 def add_comment(slug: str) -> tuple[Response, int]:
     user = actor()
     article = articles.get_article(session(), user, slug)
     fields = text_fields(body_object("comment"), ("body",))
     comment = comments.add_comment(session(), user, article, fields.get("body"))
     payload = {"comment": shapes.comment(comment, following=False)}
-    db.session.commit()
     return jsonify(payload), 201
 
 
 @bp.delete("/articles/<slug>/comments/<comment_id>")
+@transactional
 def delete_comment(slug: str, comment_id: str) -> Response:
     user = actor()
     article = articles.get_article(session(), user, slug)
@@ -173,7 +174,6 @@ def delete_comment(slug: str, comment_id: str) -> Response:
     if not (comment_id.isascii() and comment_id.isdigit()) or len(comment_id) > 18:
         raise NotFound("comment")
     comments.delete_comment(session(), user, article, int(comment_id))
-    db.session.commit()
     return Response(status=204)
 
 

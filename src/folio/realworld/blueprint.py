@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
-from folio.extensions import db
+from folio.core.uow import current_session
 from folio.models import User
 from folio.services.errors import Unauthorized, ValidationFailed
 from folio.tokens import issue_access_token, request_user
@@ -25,7 +25,7 @@ OFFSET_MAX = 2**31 - 1
 
 def session() -> Session:
     """The request's database session (the scoped session's current one)."""
-    return db.session()
+    return current_session()
 
 
 # --- who is asking ------------------------------------------------------------------------

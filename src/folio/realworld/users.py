@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from folio.extensions import db
+from folio.core.uow import transactional
 from folio.realworld import shapes
 from folio.realworld.blueprint import (
     SCHEME,
@@ -36,6 +36,7 @@ def _user_response(payload: dict[str, Any], status: int = 200) -> tuple[Response
 
 @bp.post("/users")
 @rate_limit("REGISTER")
+@transactional
 def register() -> tuple[Response, int]:
     fields = text_fields(body_object("user"), ("username", "email", "password"))
     user = accounts.register(
@@ -46,7 +47,6 @@ def register() -> tuple[Response, int]:
         refuse_common_passwords=refuse_common_passwords(FACE),
     )
     payload = shapes.user(user, new_token(user))
-    db.session.commit()
     return _user_response(payload, 201)
 
 
@@ -69,6 +69,7 @@ def current_user() -> tuple[Response, int]:
 
 
 @bp.put("/user")
+@transactional
 def update_user() -> tuple[Response, int]:
     user = actor()
     fields = text_fields(body_object("user"), ("username", "email", "password", "bio", "image"))
@@ -95,7 +96,6 @@ def update_user() -> tuple[Response, int]:
     )
     # A new password ends earlier tokens (the session version moved): always send a fresh one.
     payload = shapes.user(user, new_token(user))
-    db.session.commit()
     return _user_response(payload)
 
 
@@ -106,16 +106,16 @@ def get_profile(username: str) -> Response:
 
 
 @bp.post("/profiles/<username>/follow")
+@transactional
 def follow(username: str) -> Response:
     found = social.follow(session(), actor(), username)
     payload = {"profile": shapes.profile(found.user, found.following)}
-    db.session.commit()
     return jsonify(payload)
 
 
 @bp.delete("/profiles/<username>/follow")
+@transactional
 def unfollow(username: str) -> Response:
     found = social.unfollow(session(), actor(), username)
     payload = {"profile": shapes.profile(found.user, found.following)}
-    db.session.commit()
     return jsonify(payload)

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from folio.accounts import events as account_events
+from folio.core.events import record
 from folio.models import Role, User, now_utc, username_key
 from folio.services.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
@@ -177,6 +179,7 @@ def register(
     )
     session.add(user)
     session.flush()
+    record(session, account_events.UserRegistered(user_id=user.id))
     return user
 
 
@@ -283,6 +286,8 @@ def update_profile(
     if "password" in changes and new_password:
         _set_password(actor, new_password)
     session.flush()
+    if updates:
+        record(session, account_events.ProfileUpdated(user_id=actor.id))
     return actor
 
 
@@ -326,6 +331,7 @@ def deactivate(session: Session, actor: User, target: User) -> User:
     target.is_active = False
     target.session_version += 1
     session.flush()
+    record(session, account_events.AccountDeactivated(user_id=target.id))
     return target
 
 
@@ -334,6 +340,7 @@ def reactivate(session: Session, actor: User, target: User) -> User:
         raise Forbidden("user")
     target.is_active = True
     session.flush()
+    record(session, account_events.AccountReactivated(user_id=target.id))
     return target
 
 
@@ -342,6 +349,7 @@ def set_role(session: Session, actor: User, target: User, role: Role) -> User:
         raise Forbidden("user")
     target.role = role.value
     session.flush()
+    record(session, account_events.RoleChanged(user_id=target.id))
     return target
 
 
@@ -375,6 +383,16 @@ def user_for_reset_token(session: Session, token: str, secret_key: str, max_age:
     if user is None or not user.is_active or data.get("fp") != _reset_fingerprint(user):
         raise ValidationFailed({"token": ["is invalid or has already been used"]})
     return user
+
+
+def request_password_reset(session: Session, email: str | None) -> None:
+    """Ask for a reset link for the active account with ``email``, if there is one.
+
+    The answer never says whether there is: the email goes out after the commit.
+    """
+    user = find_user_by_email(session, email or "")
+    if user is not None and user.is_active:
+        record(session, account_events.PasswordResetRequested(user_id=user.id))
 
 
 def reset_password(

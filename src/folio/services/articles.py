@@ -31,7 +31,9 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer, joinedload, selectinload
 from sqlalchemy.sql import operators
 
+from folio.articles import events as article_events
 from folio.content import render_markdown
+from folio.core.events import record
 from folio.models import (
     Article,
     Favorite,
@@ -232,8 +234,10 @@ def create_article(
         updated_at=now,
     )
     session.add(article)
-    totals.forget()
     session.flush()
+    record(session, article_events.ArticleCreated(article_id=article.id, author_id=actor.id))
+    if publish:
+        record(session, article_events.ArticlePublished(article_id=article.id, author_id=actor.id))
     return article
 
 
@@ -273,8 +277,10 @@ def update_article(
     if tag_names is not None:
         article.tags = _tags_by_name(session, tag_names)
     _touch(article)
-    totals.forget()
     session.flush()
+    record(
+        session, article_events.ArticleUpdated(article_id=article.id, author_id=article.author_id)
+    )
     return article
 
 
@@ -294,8 +300,10 @@ def publish_article(session: Session, actor: User, article: Article) -> Article:
     if article.published_at is None:
         article.published_at = now_utc()
     _touch(article)
-    totals.forget()
     session.flush()
+    record(
+        session, article_events.ArticlePublished(article_id=article.id, author_id=article.author_id)
+    )
     return article
 
 
@@ -306,8 +314,11 @@ def unpublish_article(session: Session, actor: User, article: Article) -> Articl
     if article.is_published:
         article.status = Status.DRAFT.value
         _touch(article)
-        totals.forget()
         session.flush()
+        record(
+            session,
+            article_events.ArticleUnpublished(article_id=article.id, author_id=article.author_id),
+        )
     return article
 
 
@@ -315,9 +326,12 @@ def delete_article(session: Session, actor: User, article: Article) -> None:
     """Delete an article with its comments and favorites (its author or an admin)."""
     if not can_delete(actor, article):
         raise Forbidden("article")
+    deleted = article_events.ArticleDeleted(
+        article_id=article.id, author_id=article.author_id, slug=article.slug
+    )
     session.delete(article)
-    totals.forget()
     session.flush()
+    record(session, deleted)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -334,6 +348,18 @@ def get_article(session: Session, viewer: User | None, slug: str) -> Article:
     """
     article = session.scalar(_loaded(select(Article).where(Article.slug == slug)))
     if article is None or not can_view(viewer, article):
+        raise NotFound("article")
+    return article
+
+
+def find_article(session: Session, slug: str) -> Article:
+    """The article with this slug whoever may see it: for commands and tasks, which
+    then act as a user through the rules.
+
+    :raises NotFound: no such article.
+    """
+    article = session.scalar(_loaded(select(Article).where(Article.slug == slug)))
+    if article is None:
         raise NotFound("article")
     return article
 
@@ -709,9 +735,14 @@ def favorite_article(session: Session, actor: User, article: Article) -> Article
         .values(favorites_count=Article.favorites_count + 1)
         .execution_options(synchronize_session=False)
     )
-    totals.forget()
     session.flush()
     session.refresh(article, ["favorites_count"])
+    record(
+        session,
+        article_events.ArticleFavorited(
+            article_id=article.id, author_id=article.author_id, user_id=actor.id
+        ),
+    )
     return article
 
 
@@ -729,7 +760,12 @@ def unfavorite_article(session: Session, actor: User, article: Article) -> Artic
             .values(favorites_count=Article.favorites_count - 1)
             .execution_options(synchronize_session=False)
         )
-    totals.forget()
+        record(
+            session,
+            article_events.ArticleUnfavorited(
+                article_id=article.id, author_id=article.author_id, user_id=actor.id
+            ),
+        )
     session.flush()
     session.refresh(article, ["favorites_count"])
     return article

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from folio.comments.events import CommentAdded, CommentDeleted
+from folio.core.events import record
 from folio.models import Article, Comment, Follow, User, now_utc
 from folio.services.articles import can_view
 from folio.services.errors import Forbidden, NotFound, ValidationFailed
@@ -45,6 +47,10 @@ def add_comment(session: Session, actor: User, article: Article, body: str | Non
     )
     session.add(comment)
     session.flush()
+    record(
+        session,
+        CommentAdded(comment_id=comment.id, article_id=article.id, author_id=actor.id),
+    )
     return comment
 
 
@@ -96,3 +102,4 @@ def delete_comment(session: Session, actor: User, article: Article, comment_id: 
         raise Forbidden("comment")
     session.delete(comment)
     session.flush()
+    record(session, CommentDeleted(comment_id=comment_id, article_id=article.id))

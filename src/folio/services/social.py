@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from folio.core.events import record
 from folio.models import Follow, User
 from folio.services.accounts import get_profile
 from folio.services.errors import ValidationFailed
+from folio.social.events import Followed, Unfollowed
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,19 @@ def follow(session: Session, actor: User, username: str) -> Profile:
     if not is_following(session, actor, user.id):
         session.add(Follow(follower_id=actor.id, followee_id=user.id))
         session.flush()
+        record(session, Followed(follower_id=actor.id, followee_id=user.id))
     return Profile(user, True)
 
 
 def unfollow(session: Session, actor: User, username: str) -> Profile:
     """Stop following a user; unfollowing someone not followed changes nothing."""
     user = get_profile(session, username)
-    session.execute(
+    removed = session.execute(
         delete(Follow).where(Follow.follower_id == actor.id, Follow.followee_id == user.id)
     )
     session.flush()
+    if getattr(removed, "rowcount", 0):
+        record(session, Unfollowed(follower_id=actor.id, followee_id=user.id))
     return Profile(user, False)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from folio.extensions import db
+from folio.core.uow import current_session, unit_of_work
 from folio.security import rate_limit, safe_next_url
 from folio.services import articles, social
 from folio.services import comments as comment_service
@@ -37,13 +37,12 @@ def unfavorite(slug: str):
 
 def _favorite(slug: str, on: bool):
     user = signed_in_user()
-    session = db.session()
-    article = articles.get_article(session, user, slug)
-    if on:
-        articles.favorite_article(session, user, article)
-    else:
-        articles.unfavorite_article(session, user, article)
-    db.session.commit()
+    with unit_of_work() as uow:
+        article = articles.get_article(uow.session, user, slug)
+        if on:
+            articles.favorite_article(uow.session, user, article)
+        else:
+            articles.unfavorite_article(uow.session, user, article)
     if wants_json():
         return jsonify({"favorited": on, "favorites_count": article.favorites_count})
     flash(
@@ -59,8 +58,8 @@ def _favorite(slug: str, on: bool):
 @login_required
 def follow(username: str):
     user = signed_in_user()
-    found = social.follow(db.session(), user, username)
-    db.session.commit()
+    with unit_of_work() as uow:
+        found = social.follow(uow.session, user, username)
     if wants_json():
         return jsonify({"following": True})
     flash(f"You follow {found.user.name}; their new articles appear in your feed.", "success")
@@ -71,8 +70,8 @@ def follow(username: str):
 @login_required
 def unfollow(username: str):
     user = signed_in_user()
-    found = social.unfollow(db.session(), user, username)
-    db.session.commit()
+    with unit_of_work() as uow:
+        found = social.unfollow(uow.session, user, username)
     if wants_json():
         return jsonify({"following": False})
     flash(f"You no longer follow {found.user.name}.", "success")
@@ -84,14 +83,15 @@ def unfollow(username: str):
 @rate_limit("COMMENT")
 def add_comment(slug: str):
     user = signed_in_user()
-    session = db.session()
+    session = current_session()
     listing = articles.get_listing(session, user, slug)
     form = CommentForm()
     try:
-        comment = comment_service.add_comment(session, user, listing.article, form.body.data)
-        db.session.commit()
+        with unit_of_work() as uow:
+            comment = comment_service.add_comment(
+                uow.session, user, listing.article, form.body.data
+            )
     except DomainError as error:
-        db.session.rollback()
         if error.status_code != 422:
             raise
         apply_errors(form, error.errors)
@@ -113,9 +113,8 @@ def add_comment(slug: str):
 @login_required
 def delete_comment(slug: str, comment_id: int):
     user = signed_in_user()
-    session = db.session()
-    article = articles.get_article(session, user, slug)
-    comment_service.delete_comment(session, user, article, comment_id)
-    db.session.commit()
+    with unit_of_work() as uow:
+        article = articles.get_article(uow.session, user, slug)
+        comment_service.delete_comment(uow.session, user, article, comment_id)
     flash("The comment was deleted.", "success")
     return redirect(_back(url_for("web.article", slug=slug, _anchor="comments")))

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from folio.extensions import db
+from folio.core.uow import current_session, transactional
 from folio.security import safe_next_url
 from folio.services import accounts, articles, directory
 from folio.web import bp
@@ -35,7 +35,7 @@ def admin_required(view: F) -> F:
 def admin():
     number = page_number()
     users = directory.list_users(
-        db.session(),
+        current_session(),
         signed_in_user(),
         limit=USERS_PER_PAGE,
         offset=(number - 1) * USERS_PER_PAGE,
@@ -49,7 +49,7 @@ def admin_articles():
     number = page_number()
     per_page = int(current_app.config["ARTICLES_PER_PAGE"])
     listing = articles.list_articles(
-        db.session(), signed_in_user(), limit=per_page, offset=(number - 1) * per_page
+        current_session(), signed_in_user(), limit=per_page, offset=(number - 1) * per_page
     )
     return render_template(
         "admin/articles.html", page_of=listing, page=number, per_page=per_page, tab="articles"
@@ -62,26 +62,26 @@ def _back() -> str:
 
 @bp.post("/admin/users/<int:user_id>/deactivate")
 @admin_required
+@transactional
 def admin_deactivate(user_id: int):
     actor = signed_in_user()
-    session = db.session()
+    session = current_session()
     target = directory.get_user(session, actor, user_id)
     if target.id == actor.id:
         flash("You cannot deactivate your own account from here.", "error")
         return redirect(_back())
     accounts.deactivate(session, actor, target)
-    db.session.commit()
     flash(f"{target.username} is deactivated and signed out everywhere.", "success")
     return redirect(_back())
 
 
 @bp.post("/admin/users/<int:user_id>/reactivate")
 @admin_required
+@transactional
 def admin_reactivate(user_id: int):
     actor = signed_in_user()
-    session = db.session()
+    session = current_session()
     target = directory.get_user(session, actor, user_id)
     accounts.reactivate(session, actor, target)
-    db.session.commit()
     flash(f"{target.username} can sign in again.", "success")
     return redirect(_back())

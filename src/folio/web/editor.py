@@ -6,7 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import login_required
 from markupsafe import Markup
 
-from folio.extensions import db
+from folio.core.uow import current_session, unit_of_work
 from folio.models import Article
 from folio.security import safe_next_url
 from folio.services import articles
@@ -47,18 +47,17 @@ def new_article():
     if not form.validate():
         return _editor(form, None, None, 400)
     try:
-        article = articles.create_article(
-            db.session(),
-            user,
-            title=form.title.data,
-            description=form.description.data,
-            body=form.body.data,
-            tags=split_tags(form.tags.data),
-            publish=action == "publish",
-        )
-        db.session.commit()
+        with unit_of_work() as uow:
+            article = articles.create_article(
+                uow.session,
+                user,
+                title=form.title.data,
+                description=form.description.data,
+                body=form.body.data,
+                tags=split_tags(form.tags.data),
+                publish=action == "publish",
+            )
     except DomainError as error:
-        db.session.rollback()
         apply_errors(form, error.errors)
         return _editor(form, None, None, error.status_code)
     if article.is_published:
@@ -74,7 +73,7 @@ def new_article():
 @large_form
 def edit_article(slug: str):
     user = signed_in_user()
-    session = db.session()
+    session = current_session()
     article = articles.get_article(session, user, slug)
     if not articles.can_edit(user, article):
         abort(403)
@@ -100,14 +99,13 @@ def edit_article(slug: str):
         "body": form.body.data,
         "tags": split_tags(form.tags.data),
     }
+    publishing = action == "publish" and not article.is_published
     try:
-        articles.update_article(session, user, article, changes)
-        publishing = action == "publish" and not article.is_published
-        if publishing:
-            articles.publish_article(session, user, article)
-        db.session.commit()
+        with unit_of_work() as uow:
+            articles.update_article(uow.session, user, article, changes)
+            if publishing:
+                articles.publish_article(uow.session, user, article)
     except DomainError as error:
-        db.session.rollback()
         apply_errors(form, error.errors)
         # The rolled-back article reloads as it was stored; the form keeps what was typed.
         return _editor(form, articles.get_article(session, user, slug), None, error.status_code)
@@ -131,17 +129,15 @@ def _back(default: str) -> str:
 @login_required
 def publish(slug: str):
     user = signed_in_user()
-    session = db.session()
-    article = articles.get_article(session, user, slug)
     try:
-        articles.publish_article(session, user, article)
+        with unit_of_work() as uow:
+            article = articles.get_article(uow.session, user, slug)
+            articles.publish_article(uow.session, user, article)
     except DomainError as error:
-        db.session.rollback()
         if error.status_code != 422:
             raise
         flash("Add a description and a body before publishing.", "error")
         return redirect(url_for("web.edit_article", slug=slug))
-    db.session.commit()
     flash("Your article is published.", "success")
     return redirect(_back(url_for("web.article", slug=article.slug)))
 
@@ -150,10 +146,9 @@ def publish(slug: str):
 @login_required
 def unpublish(slug: str):
     user = signed_in_user()
-    session = db.session()
-    article = articles.get_article(session, user, slug)
-    articles.unpublish_article(session, user, article)
-    db.session.commit()
+    with unit_of_work() as uow:
+        article = articles.get_article(uow.session, user, slug)
+        articles.unpublish_article(uow.session, user, article)
     flash(f"“{article.title}” is a draft again; readers no longer see it.", "success")
     return redirect(_back(url_for("web.article", slug=article.slug)))
 
@@ -163,14 +158,13 @@ def unpublish(slug: str):
 @no_store
 def delete(slug: str):
     user = signed_in_user()
-    session = db.session()
-    article = articles.get_article(session, user, slug)
+    article = articles.get_article(current_session(), user, slug)
     if not articles.can_delete(user, article):
         abort(403)
     if request.method == "GET":
         return render_template("web/delete.html", article=article)
     title = article.title
-    articles.delete_article(session, user, article)
-    db.session.commit()
+    with unit_of_work() as uow:
+        articles.delete_article(uow.session, user, article)
     flash(f"“{title}” was deleted.", "success")
     return redirect(_back(url_for("web.my_articles")))

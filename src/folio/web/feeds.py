@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, render_template, url_for
 
-from folio.extensions import db
+from folio.core.uow import current_session
 from folio.models import now_utc
 from folio.services import articles, directory, social
 from folio.services.articles import ArticleFilter, ArticleListing
@@ -29,7 +29,7 @@ def _atom(items: list[ArticleListing], *, title: str, self_url: str, page_url: s
 
 def _latest(filters: ArticleFilter) -> list[ArticleListing]:
     page = articles.list_articles(
-        db.session(), None, filters, limit=FEED_SIZE, with_total=False, with_body=True
+        current_session(), None, filters, limit=FEED_SIZE, with_total=False, with_body=True
     )
     return page.items
 
@@ -46,7 +46,7 @@ def atom():
 
 @bp.get("/@<username>/atom.xml")
 def profile_atom(username: str):
-    found = social.profile(db.session(), None, username)
+    found = social.profile(current_session(), None, username)
     name = found.user.username
     return _atom(
         _latest(ArticleFilter(author=name)),
@@ -69,7 +69,7 @@ def tag_atom(tag: str):
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    session = db.session()
+    session = current_session()
     xml = render_template(
         "web/sitemap.xml",
         articles=directory.published_articles(session),

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user, logout_user
 
-from folio.extensions import db
+from folio.core.uow import current_session, transactional, unit_of_work
 from folio.models import User
 from folio.security import refuse_common_passwords
 from folio.services import accounts
@@ -73,10 +73,9 @@ def save_profile():
         "email_notifications": bool(form.email_notifications.data),
     }
     try:
-        accounts.update_profile(db.session(), user, changes)
-        db.session.commit()
+        with unit_of_work() as uow:
+            accounts.update_profile(uow.session, user, changes)
     except DomainError as error:
-        db.session.rollback()
         apply_errors(form, error.errors)
         return _page(user, error.status_code, profile_form=form)
     flash("Your profile is saved.", "success")
@@ -90,15 +89,14 @@ def change_email():
     user = signed_in_user()
     form = EmailForm(prefix="email")
     try:
-        accounts.update_profile(
-            db.session(),
-            user,
-            {"email": form.email.data},
-            current_password=form.current_password.data,
-        )
-        db.session.commit()
+        with unit_of_work() as uow:
+            accounts.update_profile(
+                uow.session,
+                user,
+                {"email": form.email.data},
+                current_password=form.current_password.data,
+            )
     except DomainError as error:
-        db.session.rollback()
         apply_errors(form, error.errors)
         return _page(user, error.status_code, email_form=form)
     flash("Your email address is changed.", "success")
@@ -114,16 +112,15 @@ def change_password():
     if not form.validate():
         return _page(user, 422, password_form=form)
     try:
-        accounts.change_password(
-            db.session(),
-            user,
-            current_password=form.current_password.data,
-            new_password=form.new_password.data,
-            refuse_common_passwords=refuse_common_passwords("web"),
-        )
-        db.session.commit()
+        with unit_of_work() as uow:
+            accounts.change_password(
+                uow.session,
+                user,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+                refuse_common_passwords=refuse_common_passwords("web"),
+            )
     except DomainError as error:
-        db.session.rollback()
         apply_errors(form, error.errors, {"password": "new_password"})
         return _page(user, error.status_code, password_form=form)
     _keep_signed_in(user)
@@ -133,10 +130,10 @@ def change_password():
 
 @bp.post("/settings/sign-out-everywhere")
 @login_required
+@transactional
 def sign_out_everywhere():
     user = signed_in_user()
-    accounts.sign_out_everywhere(db.session(), user)
-    db.session.commit()
+    accounts.sign_out_everywhere(current_session(), user)
     _keep_signed_in(user)
     flash("Every other device and browser is signed out.", "success")
     return redirect(url_for("web.settings"))
@@ -145,6 +142,7 @@ def sign_out_everywhere():
 @bp.post("/settings/deactivate")
 @login_required
 @no_store
+@transactional
 def deactivate_account():
     user = signed_in_user()
     form = DeactivateForm(prefix="close")
@@ -152,8 +150,7 @@ def deactivate_account():
         if form.current_password.data:
             form.current_password.errors = ["Current password is incorrect"]
         return _page(user, 422, deactivate_form=form)
-    accounts.deactivate(db.session(), user, user)
-    db.session.commit()
+    accounts.deactivate(current_session(), user, user)
     logout_user()
     session.clear()
     flash("Your account is closed. Thank you for writing with us.", "success")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from folio.extensions import db
+from folio.core.uow import current_session
 from folio.models import Status
 from folio.services import articles, social
 from folio.services import comments as comment_service
@@ -26,7 +26,7 @@ def article_list(filters: ArticleFilter) -> tuple[list[ArticleListing], str | No
     per_page = int(current_app.config["ARTICLES_PER_PAGE"])
     after = decode_cursor(request.args.get("before"))
     page = articles.list_articles(
-        db.session(), viewer(), filters, limit=per_page + 1, after=after, with_total=False
+        current_session(), viewer(), filters, limit=per_page + 1, after=after, with_total=False
     )
     items = page.items[:per_page]
     cursor = None
@@ -41,7 +41,7 @@ def article_list(filters: ArticleFilter) -> tuple[list[ArticleListing], str | No
 @bp.get("/")
 def index():
     items, cursor, later = article_list(ArticleFilter())
-    tags = articles.popular_tags(db.session(), TAG_CLOUD)
+    tags = articles.popular_tags(current_session(), TAG_CLOUD)
     return render_template(
         "web/index.html", items=items, cursor=cursor, later=later, tags=tags, tab="latest"
     )
@@ -51,7 +51,7 @@ def index():
 @login_required
 def feed():
     items, cursor, later = article_list(ArticleFilter(feed=True))
-    tags = articles.popular_tags(db.session(), TAG_CLOUD)
+    tags = articles.popular_tags(current_session(), TAG_CLOUD)
     return render_template(
         "web/index.html", items=items, cursor=cursor, later=later, tags=tags, tab="feed"
     )
@@ -74,7 +74,7 @@ def search():
     results = None
     if query:
         results = articles.list_articles(
-            db.session(),
+            current_session(),
             viewer(),
             ArticleFilter(query=query),
             limit=per_page,
@@ -87,7 +87,7 @@ def search():
 
 @bp.get("/articles/<slug>")
 def article(slug: str):
-    session = db.session()
+    session = current_session()
     user = viewer()
     listing = articles.get_listing(session, user, slug)
     comments = comment_service.list_comments(session, user, listing.article)
@@ -111,7 +111,7 @@ def profile_favorites(username: str):
 
 
 def _profile(username: str, tab: str):
-    found = social.profile(db.session(), viewer(), username)
+    found = social.profile(current_session(), viewer(), username)
     if found.user.username != username:
         endpoint = "web.profile" if tab == "articles" else "web.profile_favorites"
         return redirect(url_for(endpoint, username=found.user.username), 301)

@@ -1,0 +1,1 @@
+"""Articles: writing, publishing, reading and listing them; tags and favorites."""

@@ -1,0 +1,1 @@
+"""What every area shares: the unit of work and domain events. Imports no area."""

@@ -1,0 +1,1 @@
+"""Following authors and their profiles."""
