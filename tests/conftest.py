@@ -1,9 +1,14 @@
-"""Fixtures: a fresh app per test, per-test rollback on a real database.
+"""Fixtures: one app per run, per-test rollback on a real database.
 
 The schema is built once per run by the migrations (never ``create_all``), on a temporary
 SQLite file, or on PostgreSQL when ``TEST_DATABASE_URL`` is set. Each test runs inside an
 outer transaction that is rolled back afterwards; the app's session joins it through
 savepoints, so views may commit as they do in production.
+
+The app (and its OpenAPI spec) is built once per run and put back as it was after each
+test: its config, cache, rate-limit counters, outbox and kept totals. A test that needs
+other config gets its own app by overriding ``app_overrides``; one that adds routes or
+hooks marks itself ``fresh_app``.
 """
 
 from __future__ import annotations
@@ -78,12 +83,44 @@ def app_overrides() -> dict[str, Any]:
     return {}
 
 
+@pytest.fixture(scope="session")
+def shared_app(database_url: str) -> Flask:
+    """The run's app, for every test that needs no config of its own."""
+    return create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+
+
+def _reset_between_tests(application: Flask) -> None:
+    from folio.extensions import cache, limiter
+    from folio.services import accounts, totals
+
+    application.extensions.pop("folio_outbox", None)
+    # One Limiter instance serves every app, and an app a test built with limits on
+    # switched it on: put this app's setting back.
+    limiter.enabled = bool(application.config.get("RATELIMIT_ENABLED", True))
+    with application.app_context():
+        cache.clear()
+        if limiter.enabled:
+            limiter.reset()
+    totals.configure(float(application.config["LIST_TOTALS_TTL"]))
+    accounts.configure_password_hashing(application.config.get("PASSWORD_HASH_METHOD"))
+
+
 @pytest.fixture
 def app(
-    database_url: str, app_overrides: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    database_url: str,
+    app_overrides: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Flask]:
-    """A new app whose every session joins one transaction rolled back after the test."""
-    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **app_overrides})
+    """The app, whose every session joins one transaction rolled back after the test."""
+    if app_overrides or request.node.get_closest_marker("fresh_app"):
+        uri = {"SQLALCHEMY_DATABASE_URI": database_url}
+        application = create_app("testing", {**uri, **app_overrides})
+    else:
+        application = request.getfixturevalue("shared_app")
+        saved_config = dict(application.config)
+        request.addfinalizer(lambda: _restore_config(application, saved_config))
+        _reset_between_tests(application)
     with application.app_context():
         engine = db.engine
         connection = engine.connect()
@@ -99,6 +136,11 @@ def app(
     outer.rollback()
     connection.close()
     engine.dispose()
+
+
+def _restore_config(application: Flask, saved: dict[str, Any]) -> None:
+    application.config.clear()
+    application.config.update(saved)
 
 
 @pytest.fixture

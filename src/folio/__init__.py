@@ -71,9 +71,10 @@ def register_database(app: Flask) -> None:
 
     with app.app_context():
         configure_engine(db.engine)
-    from folio.services import totals
+    from folio.services import accounts, totals
 
     totals.configure(float(app.config["LIST_TOTALS_TTL"]))
+    accounts.configure_password_hashing(app.config.get("PASSWORD_HASH_METHOD"))
 
 
 def register_blueprints(app: Flask) -> None:

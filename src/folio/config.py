@@ -56,6 +56,9 @@ class BaseConfig:
     # RealWorld tokens live longer: its clients have no refresh flow.
     REALWORLD_TOKEN_EXPIRES = timedelta(days=7)
 
+    # How new passwords are hashed; None is Werkzeug's default (scrypt).
+    PASSWORD_HASH_METHOD: str | None = None
+
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_RECORD_QUERIES = False
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
@@ -165,6 +168,8 @@ class TestingConfig(BaseConfig):
     PUBLIC_CACHE_LOCAL_SECONDS = 0.0
     SERVER_NAME = None
     LIST_TOTALS_TTL = 0.0
+    # Cheap hashing for tests only: a few hundred sign-ins would cost a minute with scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(BaseConfig):

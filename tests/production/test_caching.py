@@ -111,6 +111,7 @@ def test_signed_in_and_token_requests_never_touch_the_cache(app: Flask) -> None:
     assert b"Sign in" in anonymous.get("/").data
 
 
+@pytest.mark.fresh_app
 def test_a_response_that_touches_the_session_is_not_stored(app: Flask) -> None:
     from flask import request, session
 

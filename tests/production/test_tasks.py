@@ -110,6 +110,7 @@ def test_a_rolled_back_request_queues_nothing(app: Flask) -> None:
         assert outbox() == []
 
 
+@pytest.mark.fresh_app
 def test_a_failing_request_enqueues_nothing_through_the_error_policy(app: Flask) -> None:
     @app.get("/boom-after-comment")
     def boom():

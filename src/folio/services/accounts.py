@@ -30,9 +30,23 @@ BLANK = "can't be blank"
 TAKEN = "has already been taken"
 RESET_SALT = "folio.password-reset"
 
-# Compared against when no account matches, so a wrong email costs as long as a wrong
-# password and response times do not reveal who has an account.
-_DUMMY_HASH = generate_password_hash("folio-timing-equaliser")
+# Werkzeug's default (scrypt) unless the app's PASSWORD_HASH_METHOD says otherwise: the
+# testing profile picks a cheap one, since a suite signs in hundreds of times.
+_hash_method: str | None = None
+
+
+def configure_password_hashing(method: str | None) -> None:
+    """Set how new passwords are hashed (None: Werkzeug's default). Existing hashes name
+    their own method, so they keep verifying whatever is set here."""
+    global _hash_method
+    _hash_method = method or None
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str | None) -> str:
+    # Compared against when no account matches, so a wrong email costs as long as a
+    # wrong password and response times do not reveal who has an account.
+    return hash_password("folio-timing-equaliser")
 
 
 class ProfileChanges(TypedDict, total=False):
@@ -53,6 +67,8 @@ def common_passwords() -> frozenset[str]:
 
 
 def hash_password(password: str) -> str:
+    if _hash_method:
+        return generate_password_hash(password, method=_hash_method)
     return generate_password_hash(password)
 
 
@@ -198,7 +214,7 @@ def authenticate(session: Session, *, email: str | None, password: str | None) -
         raise ValidationFailed(errors)
     user = find_user_by_email(session, email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_hash_method), password)
         raise Unauthorized({"credentials": ["invalid"]})
     if not check_password_hash(user.password_hash, password) or not user.is_active:
         raise Unauthorized({"credentials": ["invalid"]})
