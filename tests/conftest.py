@@ -113,13 +113,13 @@ def app(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Flask]:
     """The app, whose every session joins one transaction rolled back after the test."""
+    saved_config: dict[str, Any] | None = None
     if app_overrides or request.node.get_closest_marker("fresh_app"):
         uri = {"SQLALCHEMY_DATABASE_URI": database_url}
         application = create_app("testing", {**uri, **app_overrides})
     else:
         application = request.getfixturevalue("shared_app")
         saved_config = dict(application.config)
-        request.addfinalizer(lambda: _restore_config(application, saved_config))
         _reset_between_tests(application)
     with application.app_context():
         engine = db.engine
@@ -136,6 +136,8 @@ def app(
     outer.rollback()
     connection.close()
     engine.dispose()
+    if saved_config is not None:
+        _restore_config(application, saved_config)
 
 
 def _restore_config(application: Flask, saved: dict[str, Any]) -> None:
