@@ -16,7 +16,7 @@ from collections import Counter
 import pytest
 
 from tests.faults.conftest import Faulty, Folio, alive, wait_until
-from tests.faults.load import WRITERS, Answer, Author, Load, sign_up, writing
+from tests.faults.load import WRITERS, Answer, Author, Load, sign_up, write, writing
 
 pytestmark = pytest.mark.faults
 
@@ -31,7 +31,14 @@ REDIS_OUTAGE = 5.0
 
 @pytest.fixture(scope="module")
 def authors(faulty: Faulty) -> list[Author]:
-    return [sign_up(faulty.folio.base, str(n)) for n in range(WRITERS)]
+    """The writers' accounts, each with one article written before any fault: the write
+    path works, and the tag they share exists (two writers creating one new tag at once
+    answer 409, a race apart from these faults)."""
+    made = [sign_up(faulty.folio.base, str(n)) for n in range(WRITERS)]
+    for author in made:
+        first = write(faulty.folio.base, author, f"first-{author.username}", time.monotonic)
+        assert first.acknowledged, first.describe()
+    return made
 
 
 @pytest.fixture
@@ -144,6 +151,8 @@ def assert_survived(faulty: Faulty, load: Load, recovered: float) -> None:
         "settled": settled(load, recovered),
     }
     failed = [f"[{name}] {problem}" for name, problem in problems.items() if problem]
+    # Shown with -rP: how the fault landed, even when it passed.
+    print(f"{load.prefix} answers by status: {dict(load.statuses())}")
     if failed:
         pytest.fail(
             f"answers by status: {dict(load.statuses())}\n" + "\n".join(failed), pytrace=False
