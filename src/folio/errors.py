@@ -10,12 +10,13 @@ Every handler rolls the session back, so a failed request writes nothing.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from folio.extensions import db
@@ -36,7 +37,10 @@ _DEFAULT_MESSAGES = {
     422: ("body", "is invalid"),
     429: ("rate_limit", "exceeded; try again later"),
     500: ("server", "had an unexpected error"),
+    503: ("service", "is briefly unavailable; try again shortly"),
 }
+# Seconds a client is asked to wait when the database is briefly out of reach.
+DATABASE_RETRY_AFTER = "5"
 
 
 def face() -> str:
@@ -127,6 +131,40 @@ def handle_integrity_error(error: IntegrityError) -> Response | tuple[Any, int]:
     return error_response(409, {"resource": ["conflicts with a concurrent change"]})
 
 
+# PostgreSQL error classes that say "not now" rather than "wrong": connection exception,
+# transaction rollback (serialization, deadlock), insufficient resources (too many
+# connections), operator intervention (shutting down, starting up).
+_TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57"})
+_SQLITE_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
+def database_unreachable(error: DBAPIError) -> bool:
+    """Whether ``error`` says the database is out of reach or busy (restarting, a dropped
+    connection, a lock), not that the statement is wrong: a retry later can succeed."""
+    if error.connection_invalidated or isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.orig
+    if isinstance(cause, sqlite3.Error):
+        return getattr(cause, "sqlite_errorcode", None) in _SQLITE_BUSY
+    # No SQLSTATE: the connection itself failed (refused, reset, closed).
+    sqlstate = getattr(cause, "sqlstate", None)
+    return sqlstate is None or str(sqlstate)[:2] in _TRANSIENT_SQLSTATE_CLASSES
+
+
+def handle_database_error(error: DBAPIError) -> Response | tuple[Any, int]:
+    if not database_unreachable(error):
+        return handle_unexpected(error)
+    _rollback()
+    log.warning("database unreachable on %s %s: %s", request.method, request.path, error.orig)
+    return error_response(
+        503,
+        {"database": ["is briefly unavailable; try again shortly"]},
+        headers={"Retry-After": DATABASE_RETRY_AFTER},
+    )
+
+
 def handle_http_exception(error: HTTPException) -> Response | tuple[Any, int]:
     _rollback()
     if isinstance(error, SecurityError):
@@ -166,5 +204,7 @@ def register_error_handlers(app: Flask) -> None:
     """Install the policy; call after ``api.init_app`` so these replace flask-smorest's."""
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    # A restart or a dropped connection answers 503 with Retry-After, not 500.
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

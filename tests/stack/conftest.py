@@ -269,6 +269,42 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=5)
 
 
+def migrate(env: dict[str, str]) -> None:
+    """The release step: the schema, before any web process starts."""
+    subprocess.run(  # noqa: S603 - our own tools
+        [str(BIN / "flask"), "--app", "folio", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def gunicorn_command(port: int) -> list[str]:
+    return [
+        str(BIN / "gunicorn"),
+        "-c",
+        "gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "folio:create_app('production')",
+    ]
+
+
+def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start ``command`` in its own process group (so :func:`stop` ends all of it),
+    appending its output to ``log``."""
+    with log.open("ab") as out:
+        return subprocess.Popen(  # noqa: S603 - our own tools
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     redis_url, redis_db = _check_services()
@@ -301,26 +337,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             **LIMITS,
         }
         env.pop("PUBLIC_URL", None)
-        # The release step: the schema, before any web process starts.
-        subprocess.run(  # noqa: S603 - our own tools
-            [str(BIN / "flask"), "--app", "folio", "db", "upgrade"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate(env)
         ports = {"a": free_port(), "b": free_port()}
-        commands = {
-            name: [
-                str(BIN / "gunicorn"),
-                "-c",
-                "gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "folio:create_app('production')",
-            ]
-            for name, port in ports.items()
-        }
+        commands = {name: gunicorn_command(port) for name, port in ports.items()}
         commands["worker"] = [
             str(BIN / "celery"),
             "-A",
@@ -332,15 +351,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             f"stack-{os.getpid()}@%h",
         ]
         for name, command in commands.items():
-            with (logs / f"{name}.log").open("wb") as out:
-                processes[name] = subprocess.Popen(  # noqa: S603 - our own tools
-                    command,
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+            processes[name] = spawn(command, env, logs / f"{name}.log")
         worker_log = logs / "worker.log"
         bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         for name in ports:
