@@ -20,7 +20,7 @@ from folio.models import User
 from folio.security import rate_limit, refuse_common_passwords, safe_next_url
 from folio.services import accounts
 from folio.services.errors import DomainError, ValidationFailed
-from folio.tasks import queue_password_reset
+from folio.tasks import ensure_queue_reachable, queue_password_reset
 from folio.web.helpers import apply_errors, mark_no_store, viewer
 
 
@@ -129,6 +129,8 @@ def reset_request_post():
     if problems:
         apply_errors(form, {"email": problems})
         return render_template("auth/reset_request.html", form=form), 422
+    # No broker, no email: a 503 now rather than a promise of a link that never comes.
+    ensure_queue_reachable()
     user = accounts.find_user_by_email(db.session(), email)
     if user is not None and user.is_active:
         # Queued: the worker makes the link from PUBLIC_URL and mails it, and the answer
