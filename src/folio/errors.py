@@ -179,9 +179,7 @@ def handle_unexpected(error: Exception) -> Response | tuple[Any, int]:
 def handle_unavailable(error: Exception) -> Response | tuple[Any, int]:
     _rollback()
     dependency = getattr(error, "dependency", None) or type(error).__module__.split(".")[0]
-    log.warning(
-        "%s unavailable on %s %s: %s", dependency, request.method, request.path, error
-    )
+    log.warning("%s unavailable on %s %s: %s", dependency, request.method, request.path, error)
     return error_response(
         503,
         {"service": ["is temporarily unavailable; try again shortly"]},

@@ -19,6 +19,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from sqlalchemy import delete
+from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -111,7 +112,7 @@ def bearer_token(scheme: str) -> str | None:
 
 # Optional tokens are ignored when unusable on these methods only; a write never is.
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-IGNORED_TOKEN_HEADER = "X-Folio-Token"
+IGNORED_TOKEN_HEADER = "X-Folio-Token"  # noqa: S105 - a header name, not a secret
 
 
 def request_user(scheme: str, *, required: bool) -> User | None:
@@ -134,7 +135,6 @@ def request_user(scheme: str, *, required: bool) -> User | None:
     if user is None and required:
         raise Unauthorized({"token": ["is missing"]})
     return user
-
 
 
 def _read_token(scheme: str) -> tuple[User | None, Unauthorized | None]:
@@ -180,12 +180,13 @@ def _record_revocation(jti: str, expires_at: datetime) -> bool:
     if dialect in ("postgresql", "sqlite"):
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         statement = insert(RevokedToken).values(**values).on_conflict_do_nothing()
-        result = session.connection().execute(statement)
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        # SQLAlchemy reads an INSERT's rowcount only when asked to keep it.
+        statement = statement.execution_options(preserve_rowcount=True)
+        return session.connection().execute(statement).rowcount == 1
     # Another backend: a savepoint around a plain INSERT, the unique key deciding.
     try:
         with session.begin_nested():
-            session.connection().execute(RevokedToken.__table__.insert().values(**values))
+            session.connection().execute(sql_insert(RevokedToken).values(**values))
     except IntegrityError:
         return False
     return True

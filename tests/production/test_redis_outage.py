@@ -165,7 +165,9 @@ def test_with_redis_down_signing_in_works_and_a_reset_asks_to_retry(
     redis_server.stop()
 
     tokens = client.post("/api/v1/auth/tokens", json={"email": EMAIL, "password": TEST_PASSWORD})
-    login = client.post("/api/users/login", json={"user": {"email": EMAIL, "password": TEST_PASSWORD}})
+    login = client.post(
+        "/api/users/login", json={"user": {"email": EMAIL, "password": TEST_PASSWORD}}
+    )
     page = app.test_client().post("/auth/login", data={"email": EMAIL, "password": TEST_PASSWORD})
     assert (tokens.status_code, login.status_code, page.status_code) == (201, 200, 302)
 
