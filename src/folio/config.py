@@ -104,6 +104,12 @@ class BaseConfig:
     PUBLIC_CACHE_LOCAL_MAX_BYTES = 16 * 1024 * 1024
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # When the limits' storage (Redis) is unreachable, each process keeps counting in its
+    # own memory (the same limits, per process) until Redis answers again, rather than
+    # failing the request; an error left over (e.g. counting a failed sign-in after the
+    # response) is logged, not answered with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     # Named limits for the endpoints attackers hammer; every face applies the same ones
     # with folio.security.rate_limit("SIGNIN") etc. "per client" is the remote address.
     RATELIMIT_SIGNIN = "10 per minute;100 per hour"

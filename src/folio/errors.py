@@ -41,6 +41,19 @@ _DEFAULT_MESSAGES = {
 }
 # Seconds a client is asked to wait when the database is briefly out of reach.
 DATABASE_RETRY_AFTER = "5"
+# Seconds a client is asked to wait when a dependency (Redis, the task queue) is down.
+RETRY_AFTER_SECONDS = 10
+
+
+class DependencyUnavailable(Exception):
+    """A service the request truly needs (Redis, the task queue) cannot be reached.
+
+    Answered 503 with ``Retry-After`` on every face, never 500.
+    """
+
+    def __init__(self, dependency: str) -> None:
+        super().__init__(dependency)
+        self.dependency = dependency
 
 
 def face() -> str:
@@ -200,6 +213,27 @@ def handle_unexpected(error: Exception) -> Response | tuple[Any, int]:
     return handle_http_exception(InternalServerError())
 
 
+def handle_unavailable(error: Exception) -> Response | tuple[Any, int]:
+    _rollback()
+    dependency = getattr(error, "dependency", None) or type(error).__module__.split(".")[0]
+    log.warning("%s unavailable on %s %s: %s", dependency, request.method, request.path, error)
+    return error_response(
+        503,
+        {"service": ["is temporarily unavailable; try again shortly"]},
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _unavailable_errors() -> tuple[type[Exception], ...]:
+    # Redis (cache, rate limits, blocklist cache) and the Celery broker (kombu wraps its
+    # transport's errors in OperationalError) reaching the policy unhandled.
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (DependencyUnavailable, RedisConnectionError, RedisTimeoutError, OperationalError)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the policy; call after ``api.init_app`` so these replace flask-smorest's."""
     app.register_error_handler(DomainError, handle_domain_error)
@@ -207,4 +241,6 @@ def register_error_handlers(app: Flask) -> None:
     # A restart or a dropped connection answers 503 with Retry-After, not 500.
     app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    for unavailable in _unavailable_errors():
+        app.register_error_handler(unavailable, handle_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -214,7 +214,7 @@ def add_security_headers(response: Response) -> Response:
 # (no credentials), so even a configured "*" cannot expose a signed-in session.
 CORS_RESOURCES = r"/api/*"
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match"]
-CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "Retry-After", "X-Request-ID", "X-Folio-Token"]
 CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 CORS_MAX_AGE = 600
 

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 SENT_MARK_SECONDS = 7 * 24 * 3600
 # While one worker sends a keyed email, another delivery of the same task waits it out.
 CLAIM_SECONDS = 300
+# How long a request waits to learn whether the broker answers.
+QUEUE_CHECK_SECONDS = 2.0
 RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
 
@@ -97,6 +99,29 @@ def run_task(name: str, *args: Any) -> None:
         task.apply(args=args)
     else:
         task.apply_async(args=args)
+
+
+def ensure_queue_reachable() -> None:
+    """Refuse now, with a 503, what could not be queued: check that the broker answers.
+
+    For requests whose whole point is an email (a reset link): queueing happens after
+    the commit, where a failure can no longer change the answer. Asked of every such
+    request, whether or not its address has an account, so the answer tells no one.
+
+    :raises DependencyUnavailable: the broker cannot be reached.
+    """
+    from folio.errors import DependencyUnavailable
+
+    celery: Celery = current_app.extensions["celery"]
+    if celery.conf.task_always_eager:
+        return
+    try:
+        with celery.connection_for_write() as connection:
+            connection.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=QUEUE_CHECK_SECONDS
+            )
+    except Exception as exc:
+        raise DependencyUnavailable("the task queue") from exc
 
 
 # --- the worker's entry point --------------------------------------------------------

@@ -10,18 +10,25 @@ retired key valid until they expire.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt as pyjwt
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from sqlalchemy import delete
+from sqlalchemy import insert as sql_insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from folio.extensions import cache, db, jwt
 from folio.models import RevokedToken, User
 from folio.services.errors import Unauthorized
+
+log = logging.getLogger(__name__)
 
 
 def key_id(key: str) -> str:
@@ -103,41 +110,135 @@ def bearer_token(scheme: str) -> str | None:
     return parts[1].strip()
 
 
+# Optional tokens are ignored when unusable on these methods only; a write never is.
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+IGNORED_TOKEN_HEADER = "X-Folio-Token"  # noqa: S105 - a header name, not a secret
+
+
 def request_user(scheme: str, *, required: bool) -> User | None:
-    """The user behind the request's token (cached on ``g`` for the request)."""
+    """The user behind the request's token (cached on ``g`` for the request).
+
+    Where the token is optional (``required=False``) on a read, an unusable one (expired,
+    revoked, malformed) is ignored: the request is answered as anonymous and the response
+    says ``X-Folio-Token: ignored``, so a client with a stale token keeps the public
+    pages. Writes and required-auth endpoints still answer 401.
+    """
     cache_key = f"api_user_{scheme}"
-    if cache_key in g:
-        user = g.get(cache_key)
-    else:
-        token = bearer_token(scheme)
-        user = decode_user_token(token)[0] if token else None
-        setattr(g, cache_key, user)
+    if cache_key not in g:
+        setattr(g, cache_key, _read_token(scheme))
+    user, problem = g.get(cache_key)
+    if problem is not None:
+        if required or request.method not in _READ_METHODS:
+            raise problem
+        g.token_ignored = True
+        return None
     if user is None and required:
         raise Unauthorized({"token": ["is missing"]})
     return user
 
 
-# --- the blocklist: Redis when configured, else the database; both outlive a restart --
+def _read_token(scheme: str) -> tuple[User | None, Unauthorized | None]:
+    try:
+        token = bearer_token(scheme)
+        return (decode_user_token(token)[0] if token else None), None
+    except Unauthorized as problem:
+        return None, problem
+
+
+def _say_token_ignored(response: Response) -> Response:
+    if g.get("token_ignored"):
+        response.headers[IGNORED_TOKEN_HEADER] = "ignored"
+    return response
+
+
+# --- the blocklist: the database keeps it, Redis caches what it said -------------------
+#
+# Every revocation is a row in ``revoked_tokens`` (the jti is its primary key), so it
+# outlives a Redis restart. With ``REDIS_URL`` set, "revoked" answers read from the
+# database are cached there until the token expires. "Not revoked" is never cached: a
+# revocation written while Redis was unreachable could otherwise be hidden behind a stale
+# entry. When Redis is down the check simply asks the database.
+
+_REVOKED_KEY = "revoked:{}"
 
 
 def _expiry(claims: dict[str, Any]) -> datetime:
     return datetime.fromtimestamp(int(claims.get("exp", 0)), tz=UTC)
 
 
+def _record_revocation(jti: str, expires_at: datetime) -> bool:
+    """Insert the row for ``jti`` unless it exists; True when this call inserted it.
+
+    One statement (``INSERT ... ON CONFLICT DO NOTHING``), so two transactions racing for
+    the same jti cannot both succeed: PostgreSQL makes the second wait for the first and
+    then skip; SQLite's writers are serialised. Run on the session's connection (not
+    ``Session.execute``): a revocation changes nothing the public cache holds.
+    """
+    session = db.session()
+    dialect = session.get_bind().dialect.name
+    values = {"jti": jti, "expires_at": expires_at}
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(RevokedToken).values(**values).on_conflict_do_nothing()
+        # SQLAlchemy reads an INSERT's rowcount only when asked to keep it.
+        statement = statement.execution_options(preserve_rowcount=True)
+        return session.connection().execute(statement).rowcount == 1
+    # Another backend: a savepoint around a plain INSERT, the unique key deciding.
+    try:
+        with session.begin_nested():
+            session.connection().execute(sql_insert(RevokedToken).values(**values))
+    except IntegrityError:
+        return False
+    return True
+
+
 def revoke(claims: dict[str, Any]) -> None:
-    """Revoke one token until it would have expired anyway."""
-    expires_at = _expiry(claims)
-    if current_app.config.get("REDIS_URL"):
-        ttl = max(1, int((expires_at - datetime.now(UTC)).total_seconds()))
-        cache.set(f"revoked:{claims['jti']}", 1, timeout=ttl)
+    """Revoke one token until it would have expired anyway (again is harmless).
+
+    Written with the request's transaction: the view's commit makes it durable.
+    """
+    _record_revocation(claims["jti"], _expiry(claims))
+
+
+def claim(claims: dict[str, Any]) -> bool:
+    """Use up a one-use token: True for exactly one caller, however many race for it.
+
+    The token is revoked from then on; the caller must commit before answering.
+    """
+    return _record_revocation(claims["jti"], _expiry(claims))
+
+
+def _cached_revoked(jti: str) -> bool:
+    if not current_app.config.get("REDIS_URL"):
+        return False
+    try:
+        return bool(cache.get(_REVOKED_KEY.format(jti)))
+    except Exception:  # Redis unreachable: the database answers instead
+        log.warning("could not read the token blocklist cache", exc_info=True)
+        return False
+
+
+def _cache_revoked(jti: str, expires_at: datetime) -> None:
+    if not current_app.config.get("REDIS_URL"):
         return
-    db.session.merge(RevokedToken(jti=claims["jti"], expires_at=expires_at))
+    ttl = int((expires_at - datetime.now(UTC)).total_seconds())
+    if ttl <= 0:
+        return
+    try:
+        cache.set(_REVOKED_KEY.format(jti), 1, timeout=ttl)
+    except Exception:  # only a cache: the next check reads the database again
+        log.warning("could not cache a token revocation", exc_info=True)
 
 
 def is_revoked(jti: str) -> bool:
-    if current_app.config.get("REDIS_URL"):
-        return bool(cache.get(f"revoked:{jti}"))
-    return db.session.get(RevokedToken, jti) is not None
+    """Whether ``jti`` was revoked: from the cache when it says so, else the database."""
+    if _cached_revoked(jti):
+        return True
+    row = db.session.get(RevokedToken, jti)
+    if row is None:
+        return False
+    _cache_revoked(jti, row.expires_at)
+    return True
 
 
 def purge_expired_revocations() -> int:
@@ -149,6 +250,7 @@ def purge_expired_revocations() -> int:
 
 def init_jwt(app: Flask) -> None:
     jwt.init_app(app)
+    app.after_request(_say_token_ignored)
 
     @jwt.decode_key_loader
     def _decode_key(header: dict[str, Any], _payload: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from folio import create_app
 from folio.extensions import db
+from tests.production.redis_server import redis_server  # noqa: F401 - a fixture for these tests
 
 PROD_SECRET = "production-test-secret-key-0123456789-abcdefgh"  # noqa: S105 - tests only
 PUBLIC = "https://folio.example"

@@ -58,7 +58,7 @@ def test_an_allowed_origin_reads_responses_and_their_headers(client: FlaskClient
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "https://conduit.example.com"
     exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
-    assert exposed == {"ETag", "Link", "Retry-After", "X-Request-ID"}
+    assert exposed == {"ETag", "Link", "Retry-After", "X-Request-ID", "X-Folio-Token"}
     # Errors carry the headers too, or the front end could not read them.
     missing = client.get("/api/user", headers={"Origin": FRONT_END})
     assert missing.status_code == 401

@@ -90,4 +90,12 @@ def _register_components(spec: APISpec) -> None:
         "Link",
         {"description": "RFC 8288 links: first, prev, next and last pages.", "schema": string},
     )
+    spec.components.header(
+        "X-Folio-Token",
+        {
+            "description": "`ignored`: the token sent was not valid (expired, revoked, "
+            "malformed), so this is the anonymous answer. Sign in again for your own view.",
+            "schema": string,
+        },
+    )
     common.register_error_responses(spec)

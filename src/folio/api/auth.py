@@ -16,6 +16,7 @@ from folio.models import User
 from folio.security import rate_limit
 from folio.services import accounts
 from folio.services.accounts import PASSWORD_MAX
+from folio.services.errors import Unauthorized
 
 blp = ApiBlueprint(
     "tokens",
@@ -127,9 +128,11 @@ class Refresh(MethodView):
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Trade a refresh token for a new pair
 
-        The refresh token sent is revoked: each one works once.
+        The refresh token sent is revoked: each one works once, also when several
+        requests race with it (one gets the new pair, the others 401).
         """
         user, claims = tokens.decode_user_token(args["refresh_token"], "refresh")
-        tokens.revoke(claims)
+        if not tokens.claim(claims):
+            raise Unauthorized({"token": ["has been revoked"]})
         pair = issue_pair(user)
         return pair

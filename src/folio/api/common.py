@@ -219,8 +219,12 @@ def auth_required(func: F) -> F:
 
 
 def auth_optional(func: F) -> F:
-    """Document that a token is optional here (it changes what the caller sees)."""
-    _add_doc(func, auth="optional", errors=(401,))
+    """Document that a token is optional here (it changes what the caller sees).
+
+    An unusable token is ignored rather than refused (see ``tokens.request_user``): the
+    answer is the anonymous one, with ``X-Folio-Token: ignored``.
+    """
+    _add_doc(func, auth="optional", headers=(tokens.IGNORED_TOKEN_HEADER,))
     return func
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, jsonify, redirect, request, url_for
+from flask import Flask, Response, current_app, flash, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from folio.extensions import db, login_manager
 from folio.models import User
@@ -47,6 +48,25 @@ def unauthorized() -> ResponseReturnValue:
     return redirect(url_for("auth.login", next=safe_next_url(_here())))
 
 
+def forget_stale_login(response: Response) -> Response:
+    """A page request whose session or remember cookie no longer signs anyone in (signed
+    out elsewhere, password changed, account gone, cookie tampered) was answered as
+    anonymous; make the browser drop those credentials too, so it stays plainly anonymous
+    (and its next public page can come from the shared cache).
+    """
+    from folio.errors import face
+
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    has_login = "_user_id" in session or remember in request.cookies
+    if not has_login or face() != "web" or current_user.is_authenticated:
+        return response
+    session.pop("_user_id", None)
+    session.pop("_fresh", None)
+    if remember in request.cookies:
+        session["_remember"] = "clear"  # Flask-Login's own hook then deletes the cookie
+    return response
+
+
 def init_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
@@ -56,3 +76,5 @@ def init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     # "basic", not "strong": a phone changing networks must not sign its user out.
     login_manager.session_protection = "basic"
+    # Registered after Flask-Login's own hook, so it runs before it (hooks run in reverse).
+    app.after_request(forget_stale_login)

@@ -20,6 +20,7 @@ from folio.models import User
 from folio.security import rate_limit, refuse_common_passwords, safe_next_url
 from folio.services import accounts
 from folio.services.errors import DomainError, ValidationFailed
+from folio.tasks import ensure_queue_reachable
 from folio.web.helpers import apply_errors, mark_no_store, viewer
 
 
@@ -127,6 +128,8 @@ def reset_request_post():
     if problems:
         apply_errors(form, {"email": problems})
         return render_template("auth/reset_request.html", form=form), 422
+    # No broker, no email: a 503 now rather than a promise of a link that never comes.
+    ensure_queue_reachable()
     # Queued after the commit: the worker makes the link from PUBLIC_URL and mails it,
     # and the answer takes as long whether or not the address has an account.
     with unit_of_work() as uow:

@@ -1,4 +1,4 @@
-"""Revoked JWTs, for the blocklist when no Redis is configured."""
+"""Revoked JWTs: the durable token blocklist (Redis, when configured, only caches it)."""
 
 from __future__ import annotations
 
