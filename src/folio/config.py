@@ -13,6 +13,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -83,8 +84,9 @@ class BaseConfig:
     REALWORLD_REFUSE_COMMON_PASSWORDS = False
 
     CORS_ORIGINS: list[str] = []
-    # The site's public address (https://folio.example.com): links in emails are built
-    # from it. Unset: from the request (whose Host TRUSTED_HOSTS vouches for).
+    # The site's public address (https://folio.example.com): every link in an email is
+    # built from it, never from a request's Host header. Production refuses to start
+    # without it (and without TRUSTED_HOSTS); the other profiles have a local default.
     PUBLIC_URL: str | None = None
     TRUSTED_HOSTS: list[str] | None = None
     PROXY_FIX_HOPS = 0
@@ -143,6 +145,7 @@ class BaseConfig:
 
 class DevelopmentConfig(BaseConfig):
     SECRET_KEY = DEV_SECRET
+    PUBLIC_URL = "http://127.0.0.1:5000"  # where `flask run` listens
     CORS_ORIGINS = [
         "http://localhost:3000",
         "http://localhost:4200",
@@ -165,6 +168,7 @@ class TestingConfig(BaseConfig):
     PUBLIC_CACHE_LOCAL_SECONDS = 0.0
     SERVER_NAME = None
     LIST_TOTALS_TTL = 0.0
+    PUBLIC_URL = "http://localhost"  # the test client's host
 
 
 class ProductionConfig(BaseConfig):
@@ -231,6 +235,30 @@ def load_config(app: Flask, config_name: str | None, overrides: dict[str, Any] |
     return name
 
 
+def _require_public_address(config: Any) -> None:
+    # Without them a forged Host header (or X-Forwarded-Host) would choose the host of the
+    # links Folio mails, password-reset links included.
+    if not config.get("PUBLIC_URL"):
+        raise ConfigError(
+            "PUBLIC_URL is not set: production needs the site's public address"
+            " (https://folio.example.com); links in emails are built from it."
+        )
+    if not config.get("TRUSTED_HOSTS"):
+        raise ConfigError(
+            "TRUSTED_HOSTS is not set: production needs the host names it answers to"
+            " (comma-separated, e.g. folio.example.com,localhost)."
+        )
+
+
+def _checked_public_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"PUBLIC_URL: {url!r} is not an http(s) address such as https://folio.example.com")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_URL: {url!r} must not have a query or fragment")
+    return url.strip().rstrip("/")
+
+
 def finalise(app: Flask) -> None:
     """Derive dependent settings and refuse configurations that are unsafe."""
     config = app.config
@@ -245,8 +273,13 @@ def finalise(app: Flask) -> None:
             )
         if config.get("DEBUG"):
             raise ConfigError("FLASK_DEBUG: debug mode can never be on in production.")
+        _require_public_address(config)
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = DEV_SECRET
+    if not config.get("PUBLIC_URL"):
+        # Only reached outside production: links in mail still never come from a request.
+        config["PUBLIC_URL"] = PROFILES[config["FOLIO_ENV"]].PUBLIC_URL
+    config["PUBLIC_URL"] = _checked_public_url(str(config["PUBLIC_URL"]))
     # A JWT key of its own: tokens signed with it cannot be replayed as session cookies
     # and the other way round, even when the operator sets only SECRET_KEY.
     if not config.get("JWT_SECRET_KEY"):

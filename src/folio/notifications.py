@@ -79,9 +79,13 @@ def unsubscribe(token: str):
 
 
 def base_url() -> str:
-    """The site's address for links in emails: ``PUBLIC_URL``, else this request's."""
-    configured = current_app.config.get("PUBLIC_URL")
-    return str(configured) if configured else request.url_root
+    """The site's address for links in emails: always ``PUBLIC_URL``.
+
+    Never the request's: its Host (or X-Forwarded-Host) is the client's to choose, and a
+    reset link pointing at another host would hand that host a valid token. The config
+    sets ``PUBLIC_URL`` in every profile (production refuses to start without it).
+    """
+    return str(current_app.config["PUBLIC_URL"])
 
 
 def _became_published(article: Article) -> bool:

@@ -285,11 +285,6 @@ def register_security(app: Flask) -> None:
     user_logged_in.connect(_remember_device, app)
     if app.config["FOLIO_ENV"] == "production":
         app.before_request(_refuse_debug_in_production)
-        if not app.config.get("TRUSTED_HOSTS") and not app.config.get("PUBLIC_URL"):
-            log.warning(
-                "neither TRUSTED_HOSTS nor PUBLIC_URL is set: links in emails take the"
-                " host from each request's Host header; set both in production"
-            )
     register_cors(app)
     exempt_token_apis_from_csrf(app)
 
