@@ -27,6 +27,14 @@ def seed_db(users: int, articles: int, seed_value: int, if_empty: bool) -> None:
     from folio.models import User
     from folio.seed import DEMO_EMAIL, DEMO_PASSWORD, seed
 
+    from flask import current_app
+
+    if current_app.config["FOLIO_ENV"] == "production":
+        # Demo content includes an admin with a published password.
+        raise click.ClickException(
+            f"seed-db is refused in production: it creates the admin {DEMO_EMAIL} with the"
+            " published demo password. Use create-user for real accounts."
+        )
     session = db.session()
     if if_empty and session.scalar(select(func.count()).select_from(User)):
         click.echo("The database already has content; leaving it as it is.")

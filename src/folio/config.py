@@ -68,6 +68,9 @@ class BaseConfig:
     # Uploads are not taken; an article of 1 MB of Markdown plus form overhead fits.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     EDITOR_MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+    # JSON bodies nested deeper are refused (400) before anything parses them: Python's
+    # parser raises RecursionError near 1,000 levels. Folio's own bodies nest 3 deep.
+    JSON_MAX_DEPTH = 64
 
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     SESSION_COOKIE_HTTPONLY = True
@@ -117,6 +120,9 @@ class BaseConfig:
     RATELIMIT_RESET_ACCOUNT = "3 per 15 minutes;10 per day"
     RATELIMIT_TOKENS_ACCOUNT = "5 per minute;20 per hour"
     RATELIMIT_COMMENT_ACCOUNT = "10 per minute;200 per hour"
+    # Per client, registrations answered "has already been taken" (409): each one tells
+    # that an address or username has an account. Empty: no such limit.
+    RATELIMIT_REGISTER_TAKEN = "10 per hour;30 per day"
 
     MAIL_DEFAULT_SENDER = "Folio <no-reply@localhost>"
     MAIL_SERVER = "localhost"
