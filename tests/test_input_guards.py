@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from folio.guards import json_depth
 from folio.models import User
 from tests.factories import ArticleFactory, UserFactory
 
@@ -145,6 +144,8 @@ def test_json_nested_a_thousand_deep_is_a_400(
 
 
 def test_ordinary_nesting_passes_and_strings_do_not_count() -> None:
+    from folio.guards import json_depth
+
     assert json_depth('{"user": {"tags": ["a", "b"]}}') == 3
     assert json_depth('{"body": "' + "[" * 5000 + '\\"]"}') == 1
     assert json_depth("[" * 100) == 100

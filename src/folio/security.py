@@ -77,22 +77,34 @@ def rate_limit(name: str, account: Callable[[], str | None] | None = None) -> Ca
         deduct_when=_failed if failures_only else None,
     )
 
-    taken_limit = f"RATELIMIT_{name}_TAKEN"
+    def decorate(view: F) -> F:
+        limited = per_client(per_account(view))
+        if name in _TAKEN_ANSWERS:
+            limited = _taken_answers_limit(name)(limited)
+        return limited  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def _taken_answers_limit(name: str) -> Callable[[F], F]:
     # "has already been taken" tells whether an address has an account (the RealWorld
-    # contract needs the answer): those answers get a tighter budget per client.
-    per_client_taken = limiter.shared_limit(
-        lambda: str(current_app.config[taken_limit]),
+    # contract needs the answer): those answers get a tighter budget per client, shared
+    # by every face. Other answers (a new account, a bad field) do not count.
+    from folio.extensions import limiter
+
+    taken_limit = f"RATELIMIT_{name}_TAKEN"
+    return limiter.shared_limit(  # type: ignore[return-value]
+        lambda: str(current_app.config.get(taken_limit) or _UNLIMITED),
         scope=f"taken:{name}",
         exempt_when=lambda: not current_app.config.get(taken_limit),
         deduct_when=lambda response: response.status_code == 409,
     )
 
-    def decorate(view: F) -> F:
-        return per_client(per_client_taken(per_account(view)))  # type: ignore[return-value]
 
-    return decorate
-
-
+# Registration answers "taken" with a 409, which says an account exists.
+_TAKEN_ANSWERS = frozenset({"REGISTER"})
+# Parsed even when the limit is off (exempt_when runs later): any valid string does.
+_UNLIMITED = "1 per second"
 # Only failures count per account here: the owner signing in never uses up the budget.
 _FAILURES_ONLY = frozenset({"SIGNIN", "TOKENS"})
 _ACCOUNT_FIELDS = ("email", "username", "login")
