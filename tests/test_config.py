@@ -153,7 +153,9 @@ def test_production_refuses_to_start_without_its_public_address(
         create_app("production")
 
 
-@pytest.mark.parametrize("url", ["folio.example", "ftp://folio.example", "https://", "https://x/?a=1"])
+@pytest.mark.parametrize(
+    "url", ["folio.example", "ftp://folio.example", "https://", "https://x/?a=1"]
+)
 def test_a_public_url_that_is_not_an_http_address_is_refused(
     monkeypatch: pytest.MonkeyPatch, url: str
 ) -> None:

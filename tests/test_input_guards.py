@@ -72,7 +72,9 @@ def test_a_nul_in_a_sign_in_is_a_400_on_every_face(client: FlaskClient, session:
     )
     assert rw.status_code == 400
     assert _errors(rw) == {"user.email": [NUL_MESSAGE]}
-    v1 = client.post("/api/v1/auth/tokens", json={"email": "owner@example.com\u0000", "password": "x"})
+    v1 = client.post(
+        "/api/v1/auth/tokens", json={"email": "owner@example.com\u0000", "password": "x"}
+    )
     assert v1.status_code == 400
     assert _errors(v1) == {"email": [NUL_MESSAGE]}
     page = client.post("/auth/login", data={"email": "owner\x00@example.com", "password": "x"})

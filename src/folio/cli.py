@@ -22,12 +22,11 @@ def register_commands(app: Flask) -> None:
 @with_appcontext
 def seed_db(users: int, articles: int, seed_value: int, if_empty: bool) -> None:
     """Fill the database with demo content (users, articles, comments, follows)."""
+    from flask import current_app
     from sqlalchemy import func, select
 
     from folio.models import User
     from folio.seed import DEMO_EMAIL, DEMO_PASSWORD, seed
-
-    from flask import current_app
 
     if current_app.config["FOLIO_ENV"] == "production":
         # Demo content includes an admin with a published password.

@@ -259,7 +259,9 @@ def _require_public_address(config: Any) -> None:
 def _checked_public_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"PUBLIC_URL: {url!r} is not an http(s) address such as https://folio.example.com")
+        raise ConfigError(
+            f"PUBLIC_URL: {url!r} is not an http(s) address such as https://folio.example.com"
+        )
     if parts.query or parts.fragment:
         raise ConfigError(f"PUBLIC_URL: {url!r} must not have a query or fragment")
     return url.strip().rstrip("/")

@@ -58,9 +58,7 @@ def _nul_in_url() -> tuple[str, str] | None:
 
 
 def _body_problem() -> tuple[str, str] | None:
-    if not request.content_length and "chunked" not in request.headers.get(
-        "Transfer-Encoding", ""
-    ):
+    if not request.content_length and "chunked" not in request.headers.get("Transfer-Encoding", ""):
         return None
     # The raw body, cached: a form parsed later reads the cached copy, with whatever
     # per-field limit its view sets (the editor raises it).

@@ -81,7 +81,7 @@ def rate_limit(name: str, account: Callable[[], str | None] | None = None) -> Ca
         limited = per_client(per_account(view))
         if name in _TAKEN_ANSWERS:
             limited = _taken_answers_limit(name)(limited)
-        return limited  # type: ignore[no-any-return]
+        return limited  # type: ignore[return-value]
 
     return decorate
 
@@ -165,11 +165,13 @@ def _account(
             account = request_account()
         else:
             value = extract()
-            account = f"name:{_digest(value)}" if isinstance(value, str) and value.strip() else None
-            if account and with_password_epoch:
-                # A new password (a reset) starts a new count: guesses against the old one
-                # cannot keep the owner out once they have reset it.
-                account += f"@{_password_epoch(value)}"
+            account = None
+            if isinstance(value, str) and value.strip():
+                account = f"name:{_digest(value)}"
+                if with_password_epoch:
+                    # A new password (a reset) starts a new count: guesses against the old
+                    # one cannot keep the owner out once they have reset it.
+                    account += f"@{_password_epoch(value)}"
         g.rate_limit_account = account
     return g.rate_limit_account
 

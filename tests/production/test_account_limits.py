@@ -42,9 +42,7 @@ def test_realworld_guesses_count_against_the_account_whatever_the_body_shape(
         if shape == "text/plain":
             import json
 
-            return _rw_guess(
-                client, n, data=json.dumps({"user": inner}), content_type="text/plain"
-            )
+            return _rw_guess(client, n, data=json.dumps({"user": inner}), content_type="text/plain")
         # A new address at the top level, where a generic reader would look first.
         return _rw_guess(client, n, json={"email": f"decoy{n}@example.com", "user": inner})
 
