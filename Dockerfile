@@ -19,6 +19,8 @@ COPY src ./src
 RUN pip install --no-deps .
 
 FROM ${PYTHON_IMAGE} AS runtime
+# No defaults for SECRET_KEY, PUBLIC_URL or TRUSTED_HOSTS: production refuses to start
+# without them, so pass them at run time (--env-file .env).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -134,6 +134,9 @@ def folio_env(meta: dict[str, Any], cached: bool) -> dict[str, str]:
         "DATABASE_URL": meta["database_url"],
         # One trusted proxy hop: the load generator plays the TLS proxy (X-Forwarded-Proto).
         "FLASK_PROXY_FIX_HOPS": "1",
+        # Production refuses to start without them; the load generator calls 127.0.0.1.
+        "PUBLIC_URL": "http://127.0.0.1",
+        "TRUSTED_HOSTS": "127.0.0.1,localhost",
     }
     for key, value in RAISED_LIMITS.items():
         env[f"FLASK_RATELIMIT_{key}"] = value
@@ -338,7 +341,11 @@ class InProcess:
             overrides[f"RATELIMIT_{key}"] = value
         saved = dict(os.environ)
         os.environ.update(
-            {k: v for k, v in env.items() if k in ("SECRET_KEY", "FOLIO_ENV", "REDIS_URL")}
+            {
+                k: v
+                for k, v in env.items()
+                if k in ("SECRET_KEY", "FOLIO_ENV", "REDIS_URL", "PUBLIC_URL", "TRUSTED_HOSTS")
+            }
         )
         try:
             self.app = create_app("production", overrides)

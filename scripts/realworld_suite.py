@@ -82,6 +82,9 @@ def server_env(database_url: str, profile: str) -> dict[str, str]:
     env["FOLIO_ENV"] = profile
     env["DATABASE_URL"] = database_url
     env["SECRET_KEY"] = secrets.token_urlsafe(48)
+    # Production refuses to start without them; the suite calls http://127.0.0.1:<port>.
+    env["PUBLIC_URL"] = "http://127.0.0.1"
+    env["TRUSTED_HOSTS"] = "127.0.0.1,localhost"
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

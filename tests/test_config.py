@@ -17,6 +17,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "FOLIO_ENV", "JWT_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'c.db'}")
+    # What production needs besides a secret; the tests about them take them away again.
+    monkeypatch.setenv("PUBLIC_URL", "https://folio.example")
+    monkeypatch.setenv("TRUSTED_HOSTS", "folio.example,localhost")
 
 
 @pytest.mark.parametrize(
@@ -137,3 +140,34 @@ def test_redis_url_switches_cache_limits_and_broker(monkeypatch: pytest.MonkeyPa
     app = create_app("development")
     assert app.config["CACHE_TYPE"] == "SimpleCache"
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+@pytest.mark.parametrize("missing", ["PUBLIC_URL", "TRUSTED_HOSTS"])
+def test_production_refuses_to_start_without_its_public_address(
+    monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    # Without them a forged Host would choose where password-reset links point.
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.delenv(missing)
+    with pytest.raises(ConfigError, match=f"{missing} is not set"):
+        create_app("production")
+
+
+@pytest.mark.parametrize(
+    "url", ["folio.example", "ftp://folio.example", "https://", "https://x/?a=1"]
+)
+def test_a_public_url_that_is_not_an_http_address_is_refused(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.setenv("PUBLIC_URL", url)
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        create_app("production")
+
+
+def test_development_and_testing_have_a_local_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PUBLIC_URL")
+    assert create_app("development").config["PUBLIC_URL"] == "http://127.0.0.1:5000"
+    assert create_app("testing").config["PUBLIC_URL"] == "http://localhost"
+    # Even an override that clears it leaves a configured address, never the request's.
+    assert create_app("testing", {"PUBLIC_URL": None}).config["PUBLIC_URL"] == "http://localhost"

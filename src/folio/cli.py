@@ -28,11 +28,18 @@ def register_commands(app: Flask) -> None:
 @with_appcontext
 def seed_db(users: int, articles: int, seed_value: int, if_empty: bool) -> None:
     """Fill the database with demo content (users, articles, comments, follows)."""
+    from flask import current_app
     from sqlalchemy import func, select
 
     from folio.models import User
     from folio.seed import DEMO_EMAIL, DEMO_PASSWORD, seed
 
+    if current_app.config["FOLIO_ENV"] == "production":
+        # Demo content includes an admin with a published password.
+        raise click.ClickException(
+            f"seed-db is refused in production: it creates the admin {DEMO_EMAIL} with the"
+            " published demo password. Use create-user for real accounts."
+        )
     with unit_of_work() as uow:
         session = uow.session
         if if_empty and session.scalar(select(func.count()).select_from(User)):

@@ -13,6 +13,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -70,6 +71,9 @@ class BaseConfig:
     # Uploads are not taken; an article of 1 MB of Markdown plus form overhead fits.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     EDITOR_MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+    # JSON bodies nested deeper are refused (400) before anything parses them: Python's
+    # parser raises RecursionError near 1,000 levels. Folio's own bodies nest 3 deep.
+    JSON_MAX_DEPTH = 64
 
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     SESSION_COOKIE_HTTPONLY = True
@@ -86,8 +90,9 @@ class BaseConfig:
     REALWORLD_REFUSE_COMMON_PASSWORDS = False
 
     CORS_ORIGINS: list[str] = []
-    # The site's public address (https://folio.example.com): links in emails are built
-    # from it. Unset: from the request (whose Host TRUSTED_HOSTS vouches for).
+    # The site's public address (https://folio.example.com): every link in an email is
+    # built from it, never from a request's Host header. Production refuses to start
+    # without it (and without TRUSTED_HOSTS); the other profiles have a local default.
     PUBLIC_URL: str | None = None
     TRUSTED_HOSTS: list[str] | None = None
     PROXY_FIX_HOPS = 0
@@ -124,6 +129,9 @@ class BaseConfig:
     RATELIMIT_RESET_ACCOUNT = "3 per 15 minutes;10 per day"
     RATELIMIT_TOKENS_ACCOUNT = "5 per minute;20 per hour"
     RATELIMIT_COMMENT_ACCOUNT = "10 per minute;200 per hour"
+    # Per client, registrations answered "has already been taken" (409): each one tells
+    # that an address or username has an account. Empty: no such limit.
+    RATELIMIT_REGISTER_TAKEN = "10 per hour;30 per day"
 
     MAIL_DEFAULT_SENDER = "Folio <no-reply@localhost>"
     MAIL_SERVER = "localhost"
@@ -152,6 +160,7 @@ class BaseConfig:
 
 class DevelopmentConfig(BaseConfig):
     SECRET_KEY = DEV_SECRET
+    PUBLIC_URL = "http://127.0.0.1:5000"  # where `flask run` listens
     CORS_ORIGINS = [
         "http://localhost:3000",
         "http://localhost:4200",
@@ -176,6 +185,7 @@ class TestingConfig(BaseConfig):
     LIST_TOTALS_TTL = 0.0
     # Cheap hashing for tests only: a few hundred sign-ins would cost a minute with scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
+    PUBLIC_URL = "http://localhost"  # the test client's host
 
 
 class ProductionConfig(BaseConfig):
@@ -242,6 +252,32 @@ def load_config(app: Flask, config_name: str | None, overrides: dict[str, Any] |
     return name
 
 
+def _require_public_address(config: Any) -> None:
+    # Without them a forged Host header (or X-Forwarded-Host) would choose the host of the
+    # links Folio mails, password-reset links included.
+    if not config.get("PUBLIC_URL"):
+        raise ConfigError(
+            "PUBLIC_URL is not set: production needs the site's public address"
+            " (https://folio.example.com); links in emails are built from it."
+        )
+    if not config.get("TRUSTED_HOSTS"):
+        raise ConfigError(
+            "TRUSTED_HOSTS is not set: production needs the host names it answers to"
+            " (comma-separated, e.g. folio.example.com,localhost)."
+        )
+
+
+def _checked_public_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"PUBLIC_URL: {url!r} is not an http(s) address such as https://folio.example.com"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_URL: {url!r} must not have a query or fragment")
+    return url.strip().rstrip("/")
+
+
 def finalise(app: Flask) -> None:
     """Derive dependent settings and refuse configurations that are unsafe."""
     config = app.config
@@ -256,8 +292,13 @@ def finalise(app: Flask) -> None:
             )
         if config.get("DEBUG"):
             raise ConfigError("FLASK_DEBUG: debug mode can never be on in production.")
+        _require_public_address(config)
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = DEV_SECRET
+    if not config.get("PUBLIC_URL"):
+        # Only reached outside production: links in mail still never come from a request.
+        config["PUBLIC_URL"] = PROFILES[config["FOLIO_ENV"]].PUBLIC_URL
+    config["PUBLIC_URL"] = _checked_public_url(str(config["PUBLIC_URL"]))
     # A JWT key of its own: tokens signed with it cannot be replayed as session cookies
     # and the other way round, even when the operator sets only SECRET_KEY.
     if not config.get("JWT_SECRET_KEY"):

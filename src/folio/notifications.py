@@ -13,7 +13,7 @@ token is the credential, so the form needs no CSRF token.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, has_request_context, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import NotFound
 
@@ -78,11 +78,13 @@ def unsubscribe(token: str):
 
 
 def base_url() -> str:
-    """The site's address for links in emails: ``PUBLIC_URL``, else this request's."""
-    configured = current_app.config.get("PUBLIC_URL")
-    if configured:
-        return str(configured)
-    return request.url_root if has_request_context() else "http://localhost/"
+    """The site's address for links in emails: always ``PUBLIC_URL``.
+
+    Never the request's: its Host (or X-Forwarded-Host) is the client's to choose, and a
+    reset link pointing at another host would hand that host a valid token. The config
+    sets ``PUBLIC_URL`` in every profile (production refuses to start without it).
+    """
+    return str(current_app.config["PUBLIC_URL"])
 
 
 def _on_article_published(event: ArticlePublished) -> None:

@@ -41,8 +41,13 @@ def safe_next_url(target: str | None, fallback: str = "/") -> str:
     return target
 
 
-def rate_limit(name: str) -> Callable[[F], F]:
+def rate_limit(name: str, account: Callable[[], str | None] | None = None) -> Callable[[F], F]:
     """Apply the named limits to a view: per client, and per account where there is one.
+
+    ``account`` returns the email the view itself will authenticate, read exactly as the
+    view reads it (same body, same field, whatever the Content-Type): the sign-in views
+    pass one, so no decoy field or unusual Content-Type can move guesses to another key.
+    Without it the account is guessed from the usual fields (:func:`request_account`).
 
     ``RATELIMIT_<name>`` counts requests per client address (as ProxyFix resolved it, so
     a forged ``X-Forwarded-For`` cannot pick a fresh address). ``RATELIMIT_<name>_ACCOUNT``
@@ -59,20 +64,47 @@ def rate_limit(name: str) -> Callable[[F], F]:
     account_limit = f"RATELIMIT_{name}_ACCOUNT"
     # Shared by every view with this name: guesses at the pages' sign-in and at the
     # RealWorld login count against the account together.
+    failures_only = name in _FAILURES_ONLY
+
+    def key() -> str | None:
+        return _account(account, with_password_epoch=failures_only)
+
     per_account = limiter.shared_limit(
         lambda: str(current_app.config[account_limit]),
         scope=f"account:{name}",
-        key_func=lambda: _account() or "-",
-        exempt_when=lambda: _account_exempt(account_limit),
-        deduct_when=_failed if name in _FAILURES_ONLY else None,
+        key_func=lambda: key() or "-",
+        exempt_when=lambda: _account_exempt(account_limit, key()),
+        deduct_when=_failed if failures_only else None,
     )
 
     def decorate(view: F) -> F:
-        return per_client(per_account(view))  # type: ignore[return-value]
+        limited = per_client(per_account(view))
+        if name in _TAKEN_ANSWERS:
+            limited = _taken_answers_limit(name)(limited)
+        return limited  # type: ignore[return-value]
 
     return decorate
 
 
+def _taken_answers_limit(name: str) -> Callable[[F], F]:
+    # "has already been taken" tells whether an address has an account (the RealWorld
+    # contract needs the answer): those answers get a tighter budget per client, shared
+    # by every face. Other answers (a new account, a bad field) do not count.
+    from folio.extensions import limiter
+
+    taken_limit = f"RATELIMIT_{name}_TAKEN"
+    return limiter.shared_limit(  # type: ignore[return-value]
+        lambda: str(current_app.config.get(taken_limit) or _UNLIMITED),
+        scope=f"taken:{name}",
+        exempt_when=lambda: not current_app.config.get(taken_limit),
+        deduct_when=lambda response: response.status_code == 409,
+    )
+
+
+# Registration answers "taken" with a 409, which says an account exists.
+_TAKEN_ANSWERS = frozenset({"REGISTER"})
+# Parsed even when the limit is off (exempt_when runs later): any valid string does.
+_UNLIMITED = "1 per second"
 # Only failures count per account here: the owner signing in never uses up the budget.
 _FAILURES_ONLY = frozenset({"SIGNIN", "TOKENS"})
 _ACCOUNT_FIELDS = ("email", "username", "login")
@@ -125,19 +157,43 @@ def request_account() -> str | None:
     return None
 
 
-def _account() -> str | None:
+def _account(
+    extract: Callable[[], str | None] | None, *, with_password_epoch: bool = False
+) -> str | None:
     if "rate_limit_account" not in g:
-        g.rate_limit_account = request_account()
+        if extract is None:
+            account = request_account()
+        else:
+            value = extract()
+            account = None
+            if isinstance(value, str) and value.strip():
+                account = f"name:{_digest(value)}"
+                if with_password_epoch:
+                    # A new password (a reset) starts a new count: guesses against the old
+                    # one cannot keep the owner out once they have reset it.
+                    account += f"@{_password_epoch(value)}"
+        g.rate_limit_account = account
     return g.rate_limit_account
 
 
-def _account_exempt(limit_key: str) -> bool:
+def _password_epoch(email: str) -> str:
+    from sqlalchemy import select
+
+    from folio.extensions import db
+    from folio.models import User
+
+    changed = db.session.scalar(
+        select(User.password_changed_at).where(User.email == email.strip().lower())
+    )
+    return hashlib.sha256(str(changed).encode()).hexdigest()[:12] if changed else "-"
+
+
+def _account_exempt(limit_key: str, account: str | None) -> bool:
     if not current_app.config.get(limit_key):
         return True
-    account = _account()
     if account is None:
         return True
-    return account.startswith("name:") and account[5:] in _known_accounts()
+    return account.startswith("name:") and account[5:].split("@")[0] in _known_accounts()
 
 
 def _device_serializer() -> URLSafeTimedSerializer:
@@ -164,6 +220,15 @@ def _known_accounts() -> list[str]:
 
 def _remember_device(_app: Flask, user: Any) -> None:
     # Flask-Login's user_logged_in signal: mark this browser as one the user signs in from.
+    remember_device(user)
+
+
+def remember_device(user: Any) -> None:
+    """Mark this browser as the user's: the per-account sign-in limit lets it through.
+
+    Signing in does it, and so does a password reset (the emailed link proves the
+    mailbox), so an owner locked out by someone guessing gets back in from a new device.
+    """
     g.known_device_accounts = [_digest(user.email), _digest(user.username)]
 
 
@@ -280,16 +345,14 @@ def _refuse_debug_in_production() -> Response | None:
 def register_security(app: Flask) -> None:
     from flask_login import user_logged_in
 
+    from folio.guards import register_input_guards
+
+    register_input_guards(app)
     app.after_request(add_security_headers)
     app.after_request(_set_device_cookie)
     user_logged_in.connect(_remember_device, app)
     if app.config["FOLIO_ENV"] == "production":
         app.before_request(_refuse_debug_in_production)
-        if not app.config.get("TRUSTED_HOSTS") and not app.config.get("PUBLIC_URL"):
-            log.warning(
-                "neither TRUSTED_HOSTS nor PUBLIC_URL is set: links in emails take the"
-                " host from each request's Host header; set both in production"
-            )
     register_cors(app)
     exempt_token_apis_from_csrf(app)
 

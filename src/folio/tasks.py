@@ -167,8 +167,13 @@ def mail_once(key: str, to: str, subject: str, body: str, **kwargs: Any) -> bool
 
 
 def external_url(base_url: str, endpoint: str, **values: Any) -> str:
-    """An absolute URL for ``endpoint`` on the site at ``base_url`` (no request needed)."""
-    parts = urlsplit(base_url)
+    """An absolute URL for ``endpoint`` on the site at ``PUBLIC_URL`` (no request needed).
+
+    ``base_url`` (what the queued message carries) is only a fallback for an app without
+    ``PUBLIC_URL``: the worker's own configuration decides the host of every mailed link,
+    so a message queued by an older release cannot point one elsewhere.
+    """
+    parts = urlsplit(str(current_app.config.get("PUBLIC_URL") or base_url))
     adapter = current_app.url_map.bind(
         parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
     )

@@ -22,6 +22,12 @@ from tests.conftest import TEST_PASSWORD
 from tests.factories import ArticleFactory, UserFactory
 
 
+@pytest.fixture
+def app_overrides() -> dict[str, object]:
+    # Links in mail come from PUBLIC_URL alone, never from the request's host.
+    return {"PUBLIC_URL": "https://folio.example"}
+
+
 def test_without_a_broker_tasks_run_eagerly(app: Flask) -> None:
     celery = app.extensions["celery"]
     assert celery.conf.task_always_eager is True

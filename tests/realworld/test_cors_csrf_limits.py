@@ -153,7 +153,13 @@ def test_localhost_front_ends_are_allowed_in_development_only(
     monkeypatch.delenv("CORS_ORIGINS", raising=False)
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-that-is-long-enough-0123456789")
     # LOG_JSON off: the production profile would otherwise replace the root log handlers.
-    overrides = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cors.db'}", "LOG_JSON": False}
+    overrides = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cors.db'}",
+        "LOG_JSON": False,
+        # What production refuses to start without.
+        "PUBLIC_URL": "https://folio.example",
+        "TRUSTED_HOSTS": ["localhost"],
+    }
     app = create_app(profile, overrides)
     response = preflight(app.test_client(), "/api/articles", "http://localhost:5173", "POST")
     assert ("Access-Control-Allow-Origin" in response.headers) is allowed

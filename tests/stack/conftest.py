@@ -329,6 +329,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "DATABASE_URL": f"{PG}/{database}",
             "REDIS_URL": f"{redis_url}/{redis_db}",
             "TRUSTED_HOSTS": "127.0.0.1,localhost",
+            "PUBLIC_URL": f"https://{PUBLIC_HOST}",
             "FLASK_MAIL_SERVER": "127.0.0.1",
             "FLASK_MAIL_PORT": str(controller.port),
             "FLASK_MAIL_TO_LOG": "false",
@@ -336,7 +337,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "PYTHONUNBUFFERED": "1",
             **LIMITS,
         }
-        env.pop("PUBLIC_URL", None)
         migrate(env)
         ports = {"a": free_port(), "b": free_port()}
         commands = {name: gunicorn_command(port) for name, port in ports.items()}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import decode_token
 from marshmallow import Schema, fields, validate
+from webargs.core import is_json, parse_json
 
 from folio import tokens
 from folio.api.common import ApiBlueprint, auth_required, documents
@@ -87,9 +88,22 @@ def issue_pair(user: User) -> dict[str, Any]:
     }
 
 
+def _credentials_email() -> str | None:
+    # The account limit's key: the "email" webargs will load for CredentialsSchema (a
+    # JSON body only, parsed the same way); any other body is refused before sign-in.
+    if not is_json(request.mimetype):
+        return None
+    try:
+        data = parse_json(request.get_data(cache=True))
+    except ValueError:
+        return None
+    email = data.get("email") if isinstance(data, dict) else None
+    return email if isinstance(email, str) else None
+
+
 @blp.route("/tokens")
 class Tokens(MethodView):
-    @rate_limit("TOKENS")
+    @rate_limit("TOKENS", account=_credentials_email)
     @blp.arguments(
         CredentialsSchema,
         example={"email": "ada@example.com", "password": "a long passphrase"},

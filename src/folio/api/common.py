@@ -58,7 +58,8 @@ class ApiBlueprint(Blueprint):
             doc["security"] = [{SECURITY_SCHEME: []}]
         elif auth == "optional":
             doc["security"] = [{}, {SECURITY_SCHEME: []}]
-        for code in sorted(info.get("errors", ())):
+        # 400 on every operation: folio.guards refuses a NUL in any path or query field.
+        for code in sorted({400, *info.get("errors", ())}):
             responses.setdefault(str(code), None)
         # Every error, including the 422 flask-smorest adds for arguments, points at
         # Folio's own description of it.
@@ -81,7 +82,11 @@ class ApiBlueprint(Blueprint):
 # of ErrorSchema (304 has no body).
 ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     304: ("NotModified", "Not modified: the `If-None-Match` tag still matches; no body."),
-    400: ("MalformedJson", "The body is not valid JSON (`errors.body`)."),
+    400: (
+        "MalformedJson",
+        "The body is not valid JSON or nests over 64 levels (`errors.body`), or a field in "
+        "the path, query or body holds a NUL character (`errors` names it).",
+    ),
     401: (
         "Unauthorized",
         "No valid access token; `errors.token` says why (missing, expired, revoked, "

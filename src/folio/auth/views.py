@@ -17,7 +17,7 @@ from folio.auth import bp
 from folio.auth.forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from folio.core.uow import current_session, unit_of_work
 from folio.models import User
-from folio.security import rate_limit, refuse_common_passwords, safe_next_url
+from folio.security import rate_limit, refuse_common_passwords, remember_device, safe_next_url
 from folio.services import accounts
 from folio.services.errors import DomainError, ValidationFailed
 from folio.tasks import ensure_queue_reachable
@@ -79,8 +79,14 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+def _login_email() -> str | None:
+    # The account limit's key: the very field login_post authenticates (Flask-WTF reads
+    # a JSON body as well as a form, so the form decides, not a guess at the body).
+    return LoginForm().email.data
+
+
 @bp.post("/login")
-@rate_limit("SIGNIN")
+@rate_limit("SIGNIN", account=_login_email)
 def login_post():
     form = LoginForm()
     if not form.validate():
@@ -171,7 +177,7 @@ def reset_password_post(token: str):
         return render_template("auth/reset_password.html", form=form, token=token), 422
     try:
         with unit_of_work() as uow:
-            accounts.reset_password(
+            user = accounts.reset_password(
                 uow.session,
                 token,
                 form.password.data,
@@ -184,5 +190,7 @@ def reset_password_post(token: str):
         return render_template("auth/reset_password.html", form=form, token=token), 422
     logout_user()
     session.clear()
+    # The link came by email: this browser is the owner's, whatever guesses locked others.
+    remember_device(user)
     flash("Your password is changed. Sign in with the new one.", "success")
     return redirect(url_for("auth.login"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify
+from werkzeug.exceptions import HTTPException
 
 from folio.core.uow import transactional
 from folio.realworld import shapes
@@ -21,7 +22,7 @@ from folio.realworld.blueprint import (
 from folio.security import rate_limit, refuse_common_passwords
 from folio.services import accounts, social
 from folio.services.accounts import ProfileChanges
-from folio.services.errors import ValidationFailed
+from folio.services.errors import DomainError, ValidationFailed
 from folio.tokens import bearer_token
 
 FACE = "realworld"
@@ -50,8 +51,17 @@ def register() -> tuple[Response, int]:
     return _user_response(payload, 201)
 
 
+def _login_email() -> str | None:
+    # The account limit's key: parsed exactly as login() parses it, whatever the
+    # Content-Type, so a decoy top-level "email" or a text/plain body changes nothing.
+    try:
+        return text_fields(body_object("user"), ("email",)).get("email")
+    except (HTTPException, DomainError):
+        return None  # login() refuses the same body before authenticating anyone
+
+
 @bp.post("/users/login")
-@rate_limit("SIGNIN")
+@rate_limit("SIGNIN", account=_login_email)
 def login() -> tuple[Response, int]:
     fields = text_fields(body_object("user"), ("email", "password"))
     user = accounts.authenticate(

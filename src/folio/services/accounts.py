@@ -255,7 +255,7 @@ def update_profile(
         elif username != actor.username:
             updates["username"] = username
             updates["username_key"] = username_key(username)
-    if "email" in changes:
+    if "email" in changes and not _same_email(changes["email"], actor.email):
         email, problems = normalise_email(changes["email"])
         if problems:
             errors["email"] = problems
@@ -305,6 +305,12 @@ def update_profile(
     if updates:
         record(session, account_events.ProfileUpdated(user_id=actor.id))
     return actor
+
+
+def _same_email(submitted: str | None, current: str) -> bool:
+    # Settings forms resend the address unchanged; an address stored once (perhaps before
+    # today's validation rules) is not re-validated then, or its owner could save nothing.
+    return (submitted or "").strip().lower() == current
 
 
 def _set_password(user: User, password: str) -> None:
