@@ -306,6 +306,7 @@ def _folio_env(database_url: str, redis_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "TRUSTED_HOSTS": "127.0.0.1,localhost",
+        "PUBLIC_URL": "http://localhost",
         "FLASK_MAIL_TO_LOG": "false",
         "WEB_CONCURRENCY": "2",
         "PYTHONUNBUFFERED": "1",
