@@ -58,3 +58,41 @@ def test_no_legacy_query_api_or_create_all_in_the_package() -> None:
         if ".query." in text or "create_all(" in text:
             offenders.append(path.name)
     assert offenders == []
+
+
+FACES = sorted(
+    path
+    for folder in ("web", "api", "realworld", "auth")
+    for path in (PACKAGE / folder).glob("*.py")
+) + [PACKAGE / "notifications.py"]
+
+
+@pytest.mark.parametrize("path", FACES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_faces_write_through_the_unit_of_work(path: Path) -> None:
+    # A handler that commits on db.session itself would skip the events and their effects.
+    text = path.read_text("utf-8")
+    assert "db.session" not in text, f"{path.name} touches db.session: use core.uow"
+    assert ".commit()" not in text, f"{path.name} commits by hand: use unit_of_work()"
+
+
+AREAS = ("accounts", "articles", "comments", "social")
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "core").glob("*.py")), ids=lambda p: p.name)
+def test_core_imports_no_area(path: Path) -> None:
+    areas = {
+        name
+        for name in _imported_modules(path)
+        if any(name == f"folio.{area}" or name.startswith(f"folio.{area}.") for area in AREAS)
+    }
+    assert not areas, f"core/{path.name} imports {areas}: core knows no area"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for area in AREAS for p in (PACKAGE / area).glob("events.py")),
+    ids=lambda p: p.parent.name,
+)
+def test_events_carry_ids_not_orm_objects(path: Path) -> None:
+    # Subscribers run after the commit, maybe in another process: events hold plain values.
+    assert "folio.models" not in _imported_modules(path)

@@ -8,7 +8,8 @@ from flask import Flask, Response, current_app, flash, jsonify, redirect, reques
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from folio.extensions import db, login_manager
+from folio.core.uow import current_session
+from folio.extensions import login_manager
 from folio.models import User
 from folio.security import safe_next_url
 
@@ -17,7 +18,7 @@ def load_user(login_id: str) -> User | None:
     user_id, _, version = login_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = current_session().get(User, int(user_id))
     # An old version means "signed out everywhere", a password change or deactivation.
     if user is None or not user.is_active or user.session_version != int(version):
         return None
