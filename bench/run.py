@@ -365,9 +365,9 @@ class InProcess:
     def token(self, username: str) -> str:
         from sqlalchemy import select
 
+        from folio.auth.tokens import issue_access_token
         from folio.extensions import db
         from folio.models import User
-        from folio.tokens import issue_access_token
 
         with self.app.app_context():
             user = db.session.scalar(select(User).where(User.username_key == username))

@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from folio.services.search import is_search_object
+from folio.articles.search import is_search_object
 
 config = context.config
 if config.config_file_name:

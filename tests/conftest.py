@@ -90,8 +90,9 @@ def shared_app(database_url: str) -> Flask:
 
 
 def _reset_between_tests(application: Flask) -> None:
+    from folio.accounts import rules as accounts
+    from folio.core import totals
     from folio.extensions import cache, limiter
-    from folio.services import accounts, totals
 
     application.extensions.pop("folio_outbox", None)
     # One Limiter instance serves every app, and an app a test built with limits on

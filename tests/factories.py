@@ -11,7 +11,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from folio.content import render_markdown
+from folio.articles.markdown import render_markdown
 from folio.extensions import db
 from folio.models import Article, Comment, Role, Status, Tag, User
 from tests.conftest import TEST_PASSWORD

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from folio.content import render_markdown
+from folio.articles.markdown import render_markdown
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",

@@ -83,7 +83,7 @@ def test_a_nul_in_a_sign_in_is_a_400_on_every_face(client: FlaskClient, session:
 
 
 def test_a_nul_in_an_article_title_or_body_is_a_400(client: FlaskClient, session: Any) -> None:
-    from folio.tokens import issue_access_token
+    from folio.auth.tokens import issue_access_token
 
     author = UserFactory(username="author")
     session.commit()
@@ -108,7 +108,7 @@ def test_a_nul_in_an_article_title_or_body_is_a_400(client: FlaskClient, session
 def test_a_written_backslash_u0000_is_text_not_a_nul(client: FlaskClient, session: Any) -> None:
     author = UserFactory(username="escaper")
     session.commit()
-    from folio.tokens import issue_access_token
+    from folio.auth.tokens import issue_access_token
 
     body = {"title": "Escapes", "description": "d", "body": "Write \\u0000 in JSON for NUL."}
     raw = json.dumps({"article": body})

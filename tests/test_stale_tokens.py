@@ -17,10 +17,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import decode_token
 
-from folio import tokens
+from folio.accounts import rules as accounts
+from folio.auth import tokens
 from folio.extensions import db
 from folio.models import User
-from folio.services import accounts, social
+from folio.social import rules as social
 from tests.conftest import TEST_PASSWORD
 from tests.factories import ArticleFactory, UserFactory
 

@@ -130,7 +130,7 @@ def upgrade():
 
 
 # Full-text search. The PostgreSQL expression must stay identical to
-# folio.services.search.PG_SEARCH_VECTOR, or the planner will not use the index.
+# folio.articles.search.PG_SEARCH_VECTOR, or the planner will not use the index.
 PG_SEARCH_VECTOR = (
     "(setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
     "setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B') || "

@@ -18,7 +18,7 @@ down_revision = '0001'
 branch_labels = None
 depends_on = None
 
-# The same expression as 0001's index (and folio.services.search.PG_SEARCH_VECTOR).
+# The same expression as 0001's index (and folio.articles.search.PG_SEARCH_VECTOR).
 PG_SEARCH_VECTOR = (
     "(setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
     "setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B') || "

@@ -44,8 +44,8 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from folio.auth.session import init_login
+    from folio.auth.tokens import init_jwt
     from folio.extensions import cache, csrf, db, limiter, mail, migrate
-    from folio.tokens import init_jwt
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_directory())
@@ -71,7 +71,8 @@ def register_database(app: Flask) -> None:
 
     with app.app_context():
         configure_engine(db.engine)
-    from folio.services import accounts, totals
+    from folio.accounts import rules as accounts
+    from folio.core import totals
 
     totals.configure(float(app.config["LIST_TOTALS_TTL"]))
     accounts.configure_password_hashing(app.config.get("PASSWORD_HASH_METHOD"))

@@ -43,10 +43,10 @@ from typing import Any
 from flask import Flask, Response, current_app, has_app_context, request, session
 from werkzeug.http import parse_cookie
 
+from folio.core import totals
 from folio.core.events import DomainEvent, subscribe
 from folio.extensions import cache
 from folio.logs import access_log, redact
-from folio.services import totals
 
 log = logging.getLogger(__name__)
 

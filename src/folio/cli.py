@@ -65,9 +65,9 @@ def seed_db(users: int, articles: int, seed_value: int, if_empty: bool) -> None:
 @with_appcontext
 def create_user(email: str, username: str, admin: bool, password: str) -> None:
     """Create an account (prompts for the password)."""
+    from folio.accounts import rules as accounts
+    from folio.core.errors import DomainError
     from folio.models import Role
-    from folio.services import accounts
-    from folio.services.errors import DomainError
 
     try:
         with unit_of_work() as uow:
@@ -89,8 +89,9 @@ def create_user(email: str, username: str, admin: bool, password: str) -> None:
 @with_appcontext
 def publish(slug: str, username: str | None) -> None:
     """Publish a draft, with every effect publishing from the editor has."""
-    from folio.services import accounts, articles
-    from folio.services.errors import DomainError
+    from folio.accounts import rules as accounts
+    from folio.articles import rules as articles
+    from folio.core.errors import DomainError
 
     try:
         with unit_of_work() as uow:

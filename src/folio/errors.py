@@ -19,8 +19,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from folio.core.errors import DomainError
 from folio.extensions import db
-from folio.services.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -126,7 +126,7 @@ def request_account() -> str | None:
     """The account this request acts for or names, as an opaque key (or None)."""
     from flask_login import current_user
 
-    from folio.tokens import bearer_token
+    from folio.auth.tokens import bearer_token
 
     if current_user.is_authenticated:
         return f"user:{current_user.id}"

@@ -18,7 +18,8 @@ from slugify import slugify
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from folio.content import render_markdown
+from folio.accounts.rules import hash_password
+from folio.articles.markdown import render_markdown
 from folio.models import (
     Article,
     Comment,
@@ -30,7 +31,6 @@ from folio.models import (
     article_tags,
     username_key,
 )
-from folio.services.accounts import hash_password
 
 DEMO_PASSWORD = "folio-demo-password"  # noqa: S105 - published demo credential
 # An address Folio's own email check accepts (".test" is a reserved name it refuses), so

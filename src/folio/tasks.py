@@ -192,9 +192,9 @@ def _notifiable(user: User | None) -> bool:
 )
 def send_password_reset(user_id: int, base_url: str, request_key: str) -> bool:
     """Email a password-reset link. The token is made here, so no broker ever holds it."""
+    from folio.accounts.rules import make_password_reset_token
     from folio.extensions import db
     from folio.models import User
-    from folio.services.accounts import make_password_reset_token
 
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
@@ -308,8 +308,8 @@ def publish_article(slug: str) -> bool:
     """Publish a draft as its author, from a worker: the same unit of work and the same
     effects as publishing from the editor (scheduled publishing runs through here).
     Publishing an article already published changes nothing, so a repeat is harmless."""
+    from folio.articles import rules as articles
     from folio.core.uow import unit_of_work
-    from folio.services import articles
 
     with unit_of_work() as uow:
         article = articles.find_article(uow.session, slug)

@@ -15,9 +15,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from folio.auth.tokens import issue_access_token
 from folio.extensions import db
 from folio.models import User
-from folio.tokens import issue_access_token
 from tests.conftest import TEST_PASSWORD
 from tests.factories import ArticleFactory, UserFactory
 

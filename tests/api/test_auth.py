@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from folio.accounts import rules as accounts
+from folio.auth.tokens import issue_access_token, issue_refresh_token
 from folio.extensions import db
 from folio.models import RevokedToken, User
-from folio.services import accounts
-from folio.tokens import issue_access_token, issue_refresh_token
 from tests.api.conftest import Account, assert_error, bearer, sign_in
 
 

@@ -32,9 +32,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from folio import create_app
+from folio.auth.tokens import issue_access_token
 from folio.extensions import db
 from folio.models import User
-from folio.tokens import issue_access_token
 from tests.api.conftest import Account
 from tests.factories import ArticleFactory, CommentFactory
 

@@ -248,7 +248,7 @@ def test_reset_link_expires(app: Flask, client: FlaskClient, user: User) -> None
 def test_reset_link_dies_when_the_password_changes(
     app: Flask, client: FlaskClient, session: Session, user: User
 ) -> None:
-    from folio.services.accounts import change_password
+    from folio.accounts.rules import change_password
 
     client.post("/auth/reset", data={"email": user.email})
     link = _reset_link(app)

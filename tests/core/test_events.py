@@ -8,13 +8,13 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from folio.articles import rules as articles
 from folio.articles.events import ArticlePublished
 from folio.core import events
 from folio.core.uow import unit_of_work
 from folio.extensions import db
 from folio.mail import outbox
 from folio.models import Follow
-from folio.services import articles
 from tests.conftest import TEST_PASSWORD
 from tests.factories import ArticleFactory, UserFactory
 

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from folio.accounts import rules as accounts
+from folio.articles import rules as articles
 from folio.extensions import db
 from folio.models import Role
-from folio.services import accounts, articles
 from tests.e2e.conftest import DESKTOP, PHONE, LiveServer
 
 pytestmark = pytest.mark.e2e

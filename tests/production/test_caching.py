@@ -8,10 +8,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from folio.articles import rules as articles
 from folio.caching import generation
+from folio.comments import rules as comments
 from folio.core.uow import unit_of_work
 from folio.extensions import db
-from folio.services import articles, comments
 from tests.conftest import TEST_PASSWORD
 from tests.factories import ArticleFactory, UserFactory
 

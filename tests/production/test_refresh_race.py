@@ -17,9 +17,9 @@ from flask_jwt_extended import decode_token
 from sqlalchemy import delete
 
 from folio import create_app
+from folio.auth.tokens import issue_refresh_token
 from folio.extensions import db
 from folio.models import RevokedToken, User
-from folio.tokens import issue_refresh_token
 from tests.factories import UserFactory
 from tests.production.redis_server import RedisServer
 

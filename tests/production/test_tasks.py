@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from folio.articles import rules as articles
+from folio.comments import rules as comments
 from folio.core.uow import unit_of_work
 from folio.extensions import db
 from folio.mail import outbox
 from folio.models import Follow
 from folio.notifications import unsubscribe_token
-from folio.services import articles, comments
 from folio.tasks import mail_once, run_task
 from tests.conftest import TEST_PASSWORD
 from tests.factories import ArticleFactory, UserFactory

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from folio.auth.tokens import issue_access_token
 from folio.extensions import db
 from folio.models import User
-from folio.tokens import issue_access_token
 from tests.factories import ArticleFactory, UserFactory
 from tests.realworld.helpers import Account
 

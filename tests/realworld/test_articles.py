@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from folio.articles.rules import favorite_article
 from folio.extensions import db
 from folio.models import User
-from folio.services.articles import favorite_article
 from tests.factories import ArticleFactory, UserFactory
 from tests.realworld.helpers import TIMESTAMP, Account, errors_of
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from flask.testing import FlaskClient
 
+from folio.accounts.rules import normalise_email
 from folio.seed import DEMO_EMAIL
-from folio.services.accounts import normalise_email
 from tests.realworld.helpers import Account, errors_of
 
 

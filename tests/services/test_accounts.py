@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from folio.accounts import rules as accounts
+from folio.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from folio.models import Role
-from folio.services import accounts
-from folio.services.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from tests.conftest import TEST_PASSWORD
 from tests.factories import UserFactory
 

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from folio.articles import rules as articles
+from folio.articles.rules import ArticleFilter
+from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.models import Article, Comment, Favorite
-from folio.services import articles
-from folio.services.articles import ArticleFilter
-from folio.services.errors import Forbidden, NotFound, ValidationFailed
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 
@@ -171,7 +171,7 @@ def test_drafts_stay_out_of_every_public_list(session: Session) -> None:
     author, fan = UserFactory(), UserFactory()
     draft = ArticleFactory(draft=True, author=author, tags=["secret"], title="Secret plans")
     articles.favorite_article(session, author, draft)
-    from folio.services import social
+    from folio.social import rules as social
 
     social.follow(session, fan, author.username)
     for filters in (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from folio.services import directory
-from folio.services.errors import Forbidden, NotFound
+from folio.accounts import queries as directory
+from folio.core.errors import Forbidden, NotFound
 from tests.factories import ArticleFactory, UserFactory
 
 

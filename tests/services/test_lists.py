@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
+from folio.articles import rules as articles
+from folio.articles.rules import ArticleFilter
 from folio.models import User
-from folio.services import articles, social
-from folio.services.articles import ArticleFilter
+from folio.social import rules as social
 from tests.factories import ArticleFactory, UserFactory
 
 

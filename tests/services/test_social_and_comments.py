@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from folio.services import accounts, comments, social
-from folio.services.errors import Forbidden, NotFound, ValidationFailed
+from folio.accounts import rules as accounts
+from folio.comments import rules as comments
+from folio.core.errors import Forbidden, NotFound, ValidationFailed
+from folio.social import rules as social
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from folio.articles import rules as articles
+from folio.articles import search
+from folio.articles.rules import ArticleFilter
+from folio.core import totals
 from folio.core.uow import unit_of_work
-from folio.services import articles, search, totals
-from folio.services.articles import ArticleFilter
 from tests.factories import ArticleFactory, UserFactory
 
 

@@ -245,7 +245,7 @@ def test_profile_with_an_image_shows_it(client: FlaskClient, session: Session) -
 
 
 def test_profile_favorites_tab(client: FlaskClient, session: Session) -> None:
-    from folio.services.articles import favorite_article
+    from folio.articles.rules import favorite_article
 
     fan = UserFactory(username="fan")
     liked = ArticleFactory(title="Liked one")

@@ -38,7 +38,12 @@ counts. Sign-in, registration and comments are rate limited (429 with `Retry-Aft
 
 
 def register_api(app: Flask) -> None:
-    from folio.api import articles, auth, comments, common, docs, tags, users
+    from folio.accounts import api_v1 as users
+    from folio.api import common, docs
+    from folio.articles import api_v1 as articles
+    from folio.articles import tags_api_v1 as tags
+    from folio.auth import api_v1 as auth
+    from folio.comments import api_v1 as comments
 
     # Documented errors are listed per operation, each in the one shape of errors.py.
     api.ERROR_SCHEMA = common.ErrorSchema

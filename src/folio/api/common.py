@@ -22,10 +22,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.exceptions import UnsupportedMediaType
 
-from folio import tokens
+from folio.auth import tokens
+from folio.core.errors import DomainError, ValidationFailed
 from folio.errors import face
 from folio.models import User
-from folio.services.errors import DomainError, ValidationFailed
 
 F = TypeVar("F", bound=Callable[..., Any])
 

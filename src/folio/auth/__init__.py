@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-from folio.auth import views  # noqa: E402, F401  (registers the routes on bp)
+from folio.auth import pages  # noqa: E402, F401  (registers the routes on bp)

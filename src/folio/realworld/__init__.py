@@ -12,8 +12,10 @@ from flask import Flask
 
 
 def register_realworld(app: Flask) -> None:
+    # Importing the RealWorld handlers of each area registers their routes on bp.
+    from folio.accounts import realworld as _accounts  # noqa: F401
+    from folio.articles import realworld as _articles  # noqa: F401
     from folio.extensions import csrf
-    from folio.realworld import articles, users  # noqa: F401 - their routes join the blueprint
     from folio.realworld.blueprint import bp
 
     # Authenticated by the Authorization header only, never by a cookie: nothing for a

@@ -10,10 +10,10 @@ from flask import Blueprint, current_app, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
+from folio.auth.tokens import issue_access_token, request_user
+from folio.core.errors import Unauthorized, ValidationFailed
 from folio.core.uow import current_session
 from folio.models import User
-from folio.services.errors import Unauthorized, ValidationFailed
-from folio.tokens import issue_access_token, request_user
 
 bp = Blueprint("realworld", __name__, url_prefix="/api")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from folio.articles.rules import ArticleListing
 from folio.models import Comment, User
-from folio.services.articles import ArticleListing
 
 
 def timestamp(value: datetime) -> str:

@@ -6,12 +6,9 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from folio.web import (  # noqa: E402, F401  (routes and filters)
-    actions,
-    admin,
-    editor,
-    feeds,
-    filters,
-    settings,
-    views,
-)
+# Importing the page modules registers their routes on bp; each area keeps its own.
+from folio.accounts import admin_pages  # noqa: E402, F401
+from folio.accounts import pages as account_pages  # noqa: E402, F401
+from folio.articles import feeds  # noqa: E402, F401
+from folio.articles import pages as article_pages  # noqa: E402, F401
+from folio.web import actions, filters, views  # noqa: E402, F401

@@ -9,11 +9,12 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from folio.articles import rules as articles
+from folio.comments import rules as comment_service
+from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.security import rate_limit, safe_next_url
-from folio.services import articles, social
-from folio.services import comments as comment_service
-from folio.services.errors import DomainError
+from folio.social import rules as social
 from folio.web import bp
 from folio.web.forms import CommentForm
 from folio.web.helpers import apply_errors, signed_in_user, wants_json

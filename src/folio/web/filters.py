@@ -1,6 +1,6 @@
 """Template filters and globals: relative dates, avatars, sanitised article HTML.
 
-Article HTML is sanitised when it is saved (folio.content); it is marked safe here, in
+Article HTML is sanitised when it is saved (folio.articles.markdown); it is marked safe here, in
 Python, so no template ever needs ``|safe``.
 """
 
@@ -14,7 +14,7 @@ from flask import Response, current_app, g, has_request_context, request, url_fo
 from flask_login import current_user
 from markupsafe import Markup
 
-from folio.content import render_markdown
+from folio.articles.markdown import render_markdown
 from folio.errors import face
 from folio.models import Article, User
 from folio.web import bp
@@ -64,7 +64,7 @@ def shortdate(value: datetime | None) -> str:
 
 def article_html(article: Article) -> Markup:
     """The article's body, sanitised when it was saved."""
-    return Markup(article.body_html)  # noqa: S704 - nh3-sanitised by folio.content
+    return Markup(article.body_html)  # noqa: S704 - nh3-sanitised by folio.articles.markdown
 
 
 def markdown_html(source: str) -> Markup:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from folio.articles import rules as articles
+from folio.articles.rules import ArticleFilter, ArticleListing
+from folio.comments import rules as comment_service
 from folio.core.uow import current_session
 from folio.models import Status
-from folio.services import articles, social
-from folio.services import comments as comment_service
-from folio.services.articles import ArticleFilter, ArticleListing
+from folio.social import rules as social
 from folio.web import bp
 from folio.web.forms import CommentForm
 from folio.web.helpers import decode_cursor, encode_cursor, page_number, viewer

@@ -7,15 +7,6 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 
-from folio.api.article_schemas import (
-    ArticleCreateSchema,
-    ArticleListArgs,
-    ArticlePageSchema,
-    ArticleSchema,
-    ArticleUpdateSchema,
-    FeedArgs,
-    article_json,
-)
 from folio.api.common import (
     ApiBlueprint,
     auth_optional,
@@ -31,11 +22,21 @@ from folio.api.common import (
     rename_error_keys,
     versioned_etag,
 )
+from folio.articles import rules as articles
+from folio.articles.rules import ArticleChanges, ArticleFilter, ArticleListing
+from folio.articles.schemas import (
+    ArticleCreateSchema,
+    ArticleListArgs,
+    ArticlePageSchema,
+    ArticleSchema,
+    ArticleUpdateSchema,
+    FeedArgs,
+    article_json,
+)
+from folio.core.errors import DomainError, Unauthorized
 from folio.core.uow import current_session, transactional
 from folio.models import Article, Status, User
-from folio.services import articles, social
-from folio.services.articles import ArticleChanges, ArticleFilter, ArticleListing
-from folio.services.errors import DomainError, Unauthorized
+from folio.social import rules as social
 
 blp = ApiBlueprint(
     "articles",

@@ -6,12 +6,12 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import login_required
 from markupsafe import Markup
 
+from folio.articles import rules as articles
+from folio.articles.rules import ArticleChanges
+from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.models import Article
 from folio.security import safe_next_url
-from folio.services import articles
-from folio.services.articles import ArticleChanges
-from folio.services.errors import DomainError
 from folio.web import bp
 from folio.web.filters import markdown_html
 from folio.web.forms import ArticleForm, split_tags

@@ -32,7 +32,10 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, defer, joinedload, se
 from sqlalchemy.sql import operators
 
 from folio.articles import events as article_events
-from folio.content import render_markdown
+from folio.articles import search
+from folio.articles.markdown import render_markdown
+from folio.core import totals
+from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
 from folio.models import (
     Article,
@@ -45,8 +48,7 @@ from folio.models import (
     now_utc,
     username_key,
 )
-from folio.services import search, social, totals
-from folio.services.errors import Forbidden, NotFound, ValidationFailed
+from folio.social import rules as social
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 500

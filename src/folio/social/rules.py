@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from folio.accounts.rules import get_profile
+from folio.core.errors import ValidationFailed
 from folio.core.events import record
 from folio.models import Follow, User
-from folio.services.accounts import get_profile
-from folio.services.errors import ValidationFailed
 from folio.social.events import Followed, Unfollowed
 
 

@@ -10,10 +10,9 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from folio.accounts.api_v1 import ProfileSchema, profile_json
 from folio.api.common import ChangesSchema, CursorPageArgs, StrictBoolean, page_schema
-from folio.api.users import ProfileSchema, profile_json
-from folio.models import Article
-from folio.services.articles import (
+from folio.articles.rules import (
     BODY_MAX,
     DESCRIPTION_MAX,
     TAG_MAX,
@@ -21,7 +20,8 @@ from folio.services.articles import (
     TITLE_MAX,
     ArticleListing,
 )
-from folio.services.social import Profile
+from folio.models import Article
+from folio.social.rules import Profile
 
 LIST_STATUSES = ("published", "draft", "mine")
 

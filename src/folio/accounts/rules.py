@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from folio.accounts import events as account_events
+from folio.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from folio.core.events import record
 from folio.models import Role, User, now_utc, username_key
-from folio.services.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
 PASSWORD_MIN = 8

@@ -10,14 +10,14 @@ from flask_jwt_extended import decode_token
 from marshmallow import Schema, fields, validate
 from webargs.core import is_json, parse_json
 
-from folio import tokens
+from folio.accounts import rules as accounts
+from folio.accounts.rules import PASSWORD_MAX
 from folio.api.common import ApiBlueprint, auth_required, documents
+from folio.auth import tokens
+from folio.core.errors import Unauthorized
 from folio.core.uow import current_session, transactional
 from folio.models import User
 from folio.security import rate_limit
-from folio.services import accounts
-from folio.services.accounts import PASSWORD_MAX
-from folio.services.errors import Unauthorized
 
 blp = ApiBlueprint(
     "tokens",

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from folio.core.errors import Forbidden, NotFound
 from folio.models import Article, Status, User
-from folio.services.errors import Forbidden, NotFound
 
 SITEMAP_MAX = 50_000  # the sitemap protocol's limit per file
 

@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from folio.accounts import queries as directory
+from folio.accounts import rules as accounts
+from folio.articles import rules as articles
 from folio.core.uow import current_session, transactional
 from folio.security import safe_next_url
-from folio.services import accounts, articles, directory
 from folio.web import bp
 from folio.web.helpers import page_number, signed_in_user
 

@@ -15,8 +15,8 @@ from folio.api.common import (
     page_size,
     paginated,
 )
+from folio.articles import rules as articles
 from folio.core.uow import current_session
-from folio.services import articles
 
 blp = ApiBlueprint(
     "tags",

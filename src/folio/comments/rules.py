@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from folio.articles.rules import can_view
 from folio.comments.events import CommentAdded, CommentDeleted
+from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
 from folio.models import Article, Comment, Follow, User, now_utc
-from folio.services.articles import can_view
-from folio.services.errors import Forbidden, NotFound, ValidationFailed
 
 COMMENT_MAX = 5000
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from folio.accounts.api_v1 import ProfileSchema, profile_json
 from folio.api.common import (
     ApiBlueprint,
     PageArgs,
@@ -19,12 +20,12 @@ from folio.api.common import (
     page_size,
     paginated,
 )
-from folio.api.users import ProfileSchema, profile_json
+from folio.articles import rules as articles
+from folio.comments import rules as comments
+from folio.comments.rules import COMMENT_MAX, CommentListing
 from folio.core.uow import current_session, transactional
 from folio.security import rate_limit
-from folio.services import articles, comments
-from folio.services.comments import COMMENT_MAX, CommentListing
-from folio.services.social import Profile
+from folio.social.rules import Profile
 
 blp = ApiBlueprint(
     "comments",

@@ -7,7 +7,16 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from folio.api.auth import TokenPairSchema, issue_pair
+from folio.accounts import rules as accounts
+from folio.accounts.rules import (
+    BIO_MAX,
+    DISPLAY_NAME_MAX,
+    IMAGE_URL_MAX,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    USERNAME_RE,
+    ProfileChanges,
+)
 from folio.api.common import (
     ApiBlueprint,
     ChangesSchema,
@@ -19,19 +28,11 @@ from folio.api.common import (
     documents,
     rename_error_keys,
 )
+from folio.auth.api_v1 import TokenPairSchema, issue_pair
+from folio.core.errors import DomainError
 from folio.core.uow import current_session, transactional
 from folio.security import rate_limit, refuse_common_passwords
-from folio.services import accounts, social
-from folio.services.accounts import (
-    BIO_MAX,
-    DISPLAY_NAME_MAX,
-    IMAGE_URL_MAX,
-    PASSWORD_MAX,
-    PASSWORD_MIN,
-    USERNAME_RE,
-    ProfileChanges,
-)
-from folio.services.errors import DomainError
+from folio.social import rules as social
 
 blp = ApiBlueprint(
     "accounts",

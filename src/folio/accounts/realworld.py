@@ -7,6 +7,10 @@ from typing import Any
 from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from folio.accounts import rules as accounts
+from folio.accounts.rules import ProfileChanges
+from folio.auth.tokens import bearer_token
+from folio.core.errors import DomainError, ValidationFailed
 from folio.core.uow import transactional
 from folio.realworld import shapes
 from folio.realworld.blueprint import (
@@ -20,10 +24,7 @@ from folio.realworld.blueprint import (
     viewer,
 )
 from folio.security import rate_limit, refuse_common_passwords
-from folio.services import accounts, social
-from folio.services.accounts import ProfileChanges
-from folio.services.errors import DomainError, ValidationFailed
-from folio.tokens import bearer_token
+from folio.social import rules as social
 
 FACE = "realworld"
 

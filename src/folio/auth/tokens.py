@@ -24,9 +24,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from folio.core.errors import Unauthorized
 from folio.extensions import cache, db, jwt
 from folio.models import RevokedToken, User
-from folio.services.errors import Unauthorized
 
 log = logging.getLogger(__name__)
 

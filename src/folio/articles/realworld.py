@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
+from folio.articles import rules as articles
+from folio.articles.rules import ArticleChanges, ArticleFilter, ArticleListing
+from folio.comments import rules as comments
+from folio.core.errors import NotFound
 from folio.core.uow import transactional
 from folio.models import Article, User
 from folio.realworld import shapes
@@ -19,9 +23,7 @@ from folio.realworld.blueprint import (
     viewer,
 )
 from folio.security import rate_limit
-from folio.services import articles, comments, social
-from folio.services.articles import ArticleChanges, ArticleFilter, ArticleListing
-from folio.services.errors import NotFound
+from folio.social import rules as social
 
 # GET /api/tags: the most used tags of published articles, as front ends show them.
 TAGS_SHOWN = 100

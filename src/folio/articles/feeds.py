@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Response, render_template, url_for
 
+from folio.accounts import queries as directory
+from folio.articles import rules as articles
+from folio.articles.rules import ArticleFilter, ArticleListing
 from folio.core.uow import current_session
 from folio.models import now_utc
-from folio.services import articles, directory, social
-from folio.services.articles import ArticleFilter, ArticleListing
+from folio.social import rules as social
 from folio.web import bp
 
 FEED_SIZE = 20
