@@ -108,6 +108,9 @@ class BaseConfig:
     RATELIMIT_RESET = "5 per minute;20 per hour"
     RATELIMIT_TOKENS = "10 per minute;100 per hour"
     RATELIMIT_COMMENT = "10 per minute;200 per hour"
+    # Writing an article renders its Markdown: saves and previews cost CPU (issue 14).
+    RATELIMIT_WRITE = "20 per minute;300 per hour"
+    RATELIMIT_PREVIEW = "30 per minute;600 per hour"
     # The same, per account (see security.rate_limit): the email or username a request
     # names, or the signed-in user. Failed sign-ins alone count against an account.
     RATELIMIT_SIGNIN_ACCOUNT = "5 per minute;20 per hour"
@@ -115,6 +118,8 @@ class BaseConfig:
     RATELIMIT_RESET_ACCOUNT = "3 per 15 minutes;10 per day"
     RATELIMIT_TOKENS_ACCOUNT = "5 per minute;20 per hour"
     RATELIMIT_COMMENT_ACCOUNT = "10 per minute;200 per hour"
+    RATELIMIT_WRITE_ACCOUNT = "20 per minute;300 per hour"
+    RATELIMIT_PREVIEW_ACCOUNT = "30 per minute;600 per hour"
 
     MAIL_DEFAULT_SENDER = "Folio <no-reply@localhost>"
     MAIL_SERVER = "localhost"

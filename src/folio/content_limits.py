@@ -98,7 +98,7 @@ def _closing_brackets(state: Any) -> list[int]:
     return found
 
 
-def _parse_link_label(state: Any, start: int, disableNested: bool = False) -> int:  # noqa: N803
+def _parse_link_label(state: Any, start: int, disableNested: bool = False) -> int:
     check_budget()
     # A label ends at a "]"; with none between start and posMax the full scan (one per
     # "[", each to the end of the paragraph) can only fail, so answer at once.
@@ -126,7 +126,7 @@ def _limit_table_width(table: Callable[..., bool]) -> Callable[..., bool]:
 class BudgetedRenderer(RendererHTML):
     """The HTML renderer, checking the budget before each token it renders itself."""
 
-    def renderToken(self, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:  # noqa: N802
+    def renderToken(self, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
         check_budget()
         return str(super().renderToken(tokens, idx, options, env))
 

@@ -41,7 +41,7 @@ def safe_next_url(target: str | None, fallback: str = "/") -> str:
     return target
 
 
-def rate_limit(name: str) -> Callable[[F], F]:
+def rate_limit(name: str, methods: list[str] | None = None) -> Callable[[F], F]:
     """Apply the named limits to a view: per client, and per account where there is one.
 
     ``RATELIMIT_<name>`` counts requests per client address (as ProxyFix resolved it, so
@@ -51,11 +51,14 @@ def rate_limit(name: str) -> Callable[[F], F]:
     many addresses does not help either. Failed sign-ins alone count against an account,
     and a browser that signed in to the account before carries a "known device" cookie
     that the account limit lets through: an attack on an account does not lock its owner
-    out. Both answer 429 with ``Retry-After``.
+    out. Both answer 429 with ``Retry-After``. ``methods`` limits only those methods of a
+    view that also answers others (the editor's GET is free, its POST counts).
     """
     from folio.extensions import limiter
 
-    per_client = limiter.limit(lambda: str(current_app.config[f"RATELIMIT_{name}"]))
+    per_client = limiter.limit(
+        lambda: str(current_app.config[f"RATELIMIT_{name}"]), methods=methods
+    )
     account_limit = f"RATELIMIT_{name}_ACCOUNT"
     # Shared by every view with this name: guesses at the pages' sign-in and at the
     # RealWorld login count against the account together.
@@ -65,6 +68,7 @@ def rate_limit(name: str) -> Callable[[F], F]:
         key_func=lambda: _account() or "-",
         exempt_when=lambda: _account_exempt(account_limit),
         deduct_when=_failed if name in _FAILURES_ONLY else None,
+        methods=methods,
     )
 
     def decorate(view: F) -> F:

@@ -60,6 +60,7 @@ def feed() -> Response:
 
 
 @bp.post("/articles")
+@rate_limit("WRITE")
 def create_article() -> tuple[Response, int]:
     user = actor()
     data = body_object("article")
@@ -87,6 +88,7 @@ def get_article(slug: str) -> Response:
 
 
 @bp.put("/articles/<slug>")
+@rate_limit("WRITE")
 def update_article(slug: str) -> Response:
     user = actor()
     article = articles.get_article(session(), user, slug)
