@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from pygments import format as pygments_format
 from pygments import lex as pygments_lex
 from pygments.formatters import HtmlFormatter
@@ -69,12 +70,12 @@ def _is_external(href: str) -> bool:
     return bool(parts.scheme or parts.netloc)
 
 
-@lru_cache(maxsize=1)
-def _renderer() -> MarkdownIt:
+def build_renderer(*, limits: bool = True) -> MarkdownIt:
+    """Folio's Markdown parser; ``limits=False`` leaves out the cost bounds (tests compare)."""
     md = MarkdownIt(
         "js-default",
         {"highlight": _highlight, "linkify": False, "maxNesting": 20},
-        renderer_cls=BudgetedRenderer,
+        renderer_cls=BudgetedRenderer if limits else RendererHTML,
     )
 
     def link_open(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
@@ -85,7 +86,12 @@ def _renderer() -> MarkdownIt:
         return str(renderer.renderToken(tokens, idx, options, env))
 
     md.add_render_rule("link_open", link_open)
-    return install_limits(md)
+    return install_limits(md) if limits else md
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> MarkdownIt:
+    return build_renderer()
 
 
 def sanitise_html(html: str) -> str:
