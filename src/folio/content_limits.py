@@ -33,8 +33,8 @@ from folio.services.errors import ValidationFailed
 # the budget is well above that and far below gunicorn's 30 s worker timeout. CPU time,
 # so a busy machine does not refuse ordinary articles; the wall-time cap bounds how long
 # a worker is held when the machine is very busy.
-RENDER_BUDGET_SECONDS = 0.3
-RENDER_WALL_SECONDS = 0.8
+RENDER_BUDGET_SECONDS = 0.5
+RENDER_WALL_SECONDS = 2.0
 _CHECK_EVERY = 8
 TOO_COMPLEX = (
     "is too complex to render; simplify its markup (very long runs of brackets or"
