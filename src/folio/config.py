@@ -122,6 +122,9 @@ class BaseConfig:
     RATELIMIT_RESET = "5 per minute;20 per hour"
     RATELIMIT_TOKENS = "10 per minute;100 per hour"
     RATELIMIT_COMMENT = "10 per minute;200 per hour"
+    # Writing an article renders its Markdown: saves and previews cost CPU (issue 14).
+    RATELIMIT_WRITE = "20 per minute;300 per hour"
+    RATELIMIT_PREVIEW = "30 per minute;600 per hour"
     # The same, per account (see security.rate_limit): the email or username a request
     # names, or the signed-in user. Failed sign-ins alone count against an account.
     RATELIMIT_SIGNIN_ACCOUNT = "5 per minute;20 per hour"
@@ -132,6 +135,8 @@ class BaseConfig:
     # Per client, registrations answered "has already been taken" (409): each one tells
     # that an address or username has an account. Empty: no such limit.
     RATELIMIT_REGISTER_TAKEN = "10 per hour;30 per day"
+    RATELIMIT_WRITE_ACCOUNT = "20 per minute;300 per hour"
+    RATELIMIT_PREVIEW_ACCOUNT = "30 per minute;600 per hour"
 
     MAIL_DEFAULT_SENDER = "Folio <no-reply@localhost>"
     MAIL_SERVER = "localhost"

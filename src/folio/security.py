@@ -41,7 +41,11 @@ def safe_next_url(target: str | None, fallback: str = "/") -> str:
     return target
 
 
-def rate_limit(name: str, account: Callable[[], str | None] | None = None) -> Callable[[F], F]:
+def rate_limit(
+    name: str,
+    account: Callable[[], str | None] | None = None,
+    methods: list[str] | None = None,
+) -> Callable[[F], F]:
     """Apply the named limits to a view: per client, and per account where there is one.
 
     ``account`` returns the email the view itself will authenticate, read exactly as the
@@ -56,11 +60,14 @@ def rate_limit(name: str, account: Callable[[], str | None] | None = None) -> Ca
     many addresses does not help either. Failed sign-ins alone count against an account,
     and a browser that signed in to the account before carries a "known device" cookie
     that the account limit lets through: an attack on an account does not lock its owner
-    out. Both answer 429 with ``Retry-After``.
+    out. Both answer 429 with ``Retry-After``. ``methods`` limits only those methods of a
+    view that also answers others (the editor's GET is free, its POST counts).
     """
     from folio.extensions import limiter
 
-    per_client = limiter.limit(lambda: str(current_app.config[f"RATELIMIT_{name}"]))
+    per_client = limiter.limit(
+        lambda: str(current_app.config[f"RATELIMIT_{name}"]), methods=methods
+    )
     account_limit = f"RATELIMIT_{name}_ACCOUNT"
     # Shared by every view with this name: guesses at the pages' sign-in and at the
     # RealWorld login count against the account together.
@@ -75,6 +82,7 @@ def rate_limit(name: str, account: Callable[[], str | None] | None = None) -> Ca
         key_func=lambda: key() or "-",
         exempt_when=lambda: _account_exempt(account_limit, key()),
         deduct_when=_failed if failures_only else None,
+        methods=methods,
     )
 
     def decorate(view: F) -> F:

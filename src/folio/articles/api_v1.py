@@ -36,6 +36,7 @@ from folio.articles.schemas import (
 from folio.core.errors import DomainError, Unauthorized
 from folio.core.uow import current_session, transactional
 from folio.models import Article, Status, User
+from folio.security import rate_limit
 from folio.social import rules as social
 
 blp = ApiBlueprint(
@@ -111,6 +112,7 @@ class Articles(MethodView):
         )
         return _list(viewer, filters, args)
 
+    @rate_limit("WRITE")
     @auth_required
     @blp.arguments(
         ArticleCreateSchema,
@@ -123,7 +125,7 @@ class Articles(MethodView):
         },
     )
     @blp.response(201, ArticleSchema)
-    @documents(400, 413, 415, headers=["ETag"])
+    @documents(400, 413, 415, 429, headers=["ETag"])
     @transactional
     def post(self, args: dict[str, Any]) -> Any:
         """Write an article (a draft unless `publish` is true)"""
@@ -157,10 +159,11 @@ class ArticleItem(MethodView):
         """Read an article (drafts: their author only)"""
         return _answer(articles.get_listing(current_session(), current_user(), slug))
 
+    @rate_limit("WRITE")
     @auth_required
     @blp.arguments(ArticleUpdateSchema, example={"title": "A better title"})
     @blp.response(200, ArticleSchema)
-    @documents(400, 403, 404, 412, 413, 415, parameters=["IfMatch"], headers=["ETag"])
+    @documents(400, 403, 404, 412, 413, 415, 429, parameters=["IfMatch"], headers=["ETag"])
     @transactional
     def patch(self, args: dict[str, Any], slug: str) -> Any:
         """Change an article (partial update; its author only)"""

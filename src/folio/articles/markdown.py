@@ -14,10 +14,14 @@ from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
-from pygments import highlight as pygments_highlight
+from markdown_it.renderer import RendererHTML
+from pygments import format as pygments_format
+from pygments import lex as pygments_lex
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from folio.articles.markdown_limits import BudgetedRenderer, budgeted, install_limits, render_budget
 
 EXTERNAL_LINK_REL = "nofollow ugc noopener"
 
@@ -51,7 +55,8 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
         lexer = get_lexer_by_name(lang.split()[0], stripall=False)
     except ClassNotFound:
         return ""
-    highlighted = pygments_highlight(code, lexer, _formatter)
+    # Token by token, so a huge code block is cut off by the render budget too.
+    highlighted = pygments_format(budgeted(pygments_lex(code, lexer)), _formatter)
     language = _escape_attr(lang)
     return f'<pre class="highlight"><code class="language-{language}">{highlighted}</code></pre>'
 
@@ -65,9 +70,13 @@ def _is_external(href: str) -> bool:
     return bool(parts.scheme or parts.netloc)
 
 
-@lru_cache(maxsize=1)
-def _renderer() -> MarkdownIt:
-    md = MarkdownIt("js-default", {"highlight": _highlight, "linkify": False})
+def build_renderer(*, limits: bool = True) -> MarkdownIt:
+    """Folio's Markdown parser; ``limits=False`` leaves out the cost bounds (tests compare)."""
+    md = MarkdownIt(
+        "js-default",
+        {"highlight": _highlight, "linkify": False, "maxNesting": 20},
+        renderer_cls=BudgetedRenderer if limits else RendererHTML,
+    )
 
     def link_open(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
@@ -77,7 +86,12 @@ def _renderer() -> MarkdownIt:
         return str(renderer.renderToken(tokens, idx, options, env))
 
     md.add_render_rule("link_open", link_open)
-    return md
+    return install_limits(md) if limits else md
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> MarkdownIt:
+    return build_renderer()
 
 
 def sanitise_html(html: str) -> str:
@@ -92,14 +106,23 @@ def sanitise_html(html: str) -> str:
     )
 
 
+def _budgeted_render(source: str) -> str:
+    with render_budget():
+        return _renderer().render(source)
+
+
 def render_markdown(source: str) -> str:
-    """Render Markdown to HTML that is safe to insert into a page as it is."""
-    return sanitise_html(_renderer().render(source))
+    """Render Markdown to HTML that is safe to insert into a page as it is.
+
+    :raises folio.articles.markdown_limits.MarkdownTooComplex: (a ``ValidationFailed`` on
+        ``body``) when the source would take longer than the render budget.
+    """
+    return sanitise_html(_budgeted_render(source))
 
 
 def plain_text_excerpt(source: str, limit: int = 200) -> str:
     """A short plain-text summary of Markdown, for meta descriptions and feeds."""
-    text = nh3.clean(_renderer().render(source), tags=set())
+    text = nh3.clean(_budgeted_render(source), tags=set())
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 

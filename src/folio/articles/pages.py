@@ -11,7 +11,7 @@ from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.models import Article
-from folio.security import safe_next_url
+from folio.security import rate_limit, safe_next_url
 from folio.web import bp
 from folio.web.filters import markdown_html
 from folio.web.forms import ArticleForm, split_tags
@@ -27,12 +27,25 @@ def _editor(form: ArticleForm, article: Article | None, preview: Markup | None, 
     )
 
 
+def _preview_editor(form: ArticleForm, article: Article | None):
+    """The editor with the body rendered in its preview pane (the no-JavaScript preview).
+
+    A body the renderer refuses (too complex) gets its message next to the field.
+    """
+    try:
+        return _editor(form, article, markdown_html(form.body.data or ""))
+    except DomainError as error:
+        apply_errors(form, error.errors)
+        return _editor(form, article, None, error.status_code)
+
+
 def _action() -> str:
     action = request.form.get("action", "draft")
     return action if action in ACTIONS else "draft"
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])
+@rate_limit("WRITE", methods=["POST"])
 @login_required
 @no_store
 @large_form
@@ -42,7 +55,7 @@ def new_article():
         return _editor(form, None, None)
     action = _action()
     if action == "preview":
-        return _editor(form, None, markdown_html(form.body.data or ""))
+        return _preview_editor(form, None)
     user = signed_in_user()
     if not form.validate():
         return _editor(form, None, None, 400)
@@ -68,6 +81,7 @@ def new_article():
 
 
 @bp.route("/articles/<slug>/edit", methods=["GET", "POST"])
+@rate_limit("WRITE", methods=["POST"])
 @login_required
 @no_store
 @large_form
@@ -90,7 +104,7 @@ def edit_article(slug: str):
     form = ArticleForm()
     action = _action()
     if action == "preview":
-        return _editor(form, article, markdown_html(form.body.data or ""))
+        return _preview_editor(form, article)
     if not form.validate():
         return _editor(form, article, None, 400)
     changes: ArticleChanges = {
@@ -114,11 +128,19 @@ def edit_article(slug: str):
 
 
 @bp.post("/articles/preview")
+@rate_limit("PREVIEW")
 @login_required
 @large_form
 def preview():
-    """The editor's live preview: Markdown in, sanitised HTML out (JSON)."""
-    return jsonify({"html": str(markdown_html(request.form.get("body", "")))})
+    """The editor's live preview: Markdown in, sanitised HTML out (JSON).
+
+    A body too complex to render answers 422 with ``{"errors": {"body": [...]}}``.
+    """
+    try:
+        html = markdown_html(request.form.get("body", ""))
+    except DomainError as error:
+        return jsonify({"errors": error.errors}), error.status_code
+    return jsonify({"html": str(html)})
 
 
 def _back(default: str) -> str:

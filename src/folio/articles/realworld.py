@@ -62,6 +62,7 @@ def feed() -> Response:
 
 
 @bp.post("/articles")
+@rate_limit("WRITE")
 @transactional
 def create_article() -> tuple[Response, int]:
     user = actor()
@@ -89,6 +90,7 @@ def get_article(slug: str) -> Response:
 
 
 @bp.put("/articles/<slug>")
+@rate_limit("WRITE")
 @transactional
 def update_article(slug: str) -> Response:
     user = actor()

@@ -2,7 +2,7 @@
 
 A thin translation layer: it parses the RealWorld request shapes, calls the same services
 as the pages and /api/v1, and writes the RealWorld response shapes. Every rule (who may
-edit, what a draft hides, how slugs and tags look) lives in ``folio.services``; errors
+edit, what a draft hides, how slugs and tags look) lives in each area's ``rules``; errors
 take the ``{"errors": {field: [messages]}}`` shape through ``folio.errors``.
 """
 
