@@ -90,12 +90,13 @@ def create_user(email: str, username: str, admin: bool, password: str) -> None:
 def publish(slug: str, username: str | None) -> None:
     """Publish a draft, with every effect publishing from the editor has."""
     from folio.accounts import rules as accounts
+    from folio.articles import queries as article_queries
     from folio.articles import rules as articles
     from folio.core.errors import DomainError
 
     try:
         with unit_of_work() as uow:
-            article = articles.find_article(uow.session, slug)
+            article = article_queries.find_article(uow.session, slug)
             actor = accounts.get_profile(uow.session, username) if username else article.author
             articles.publish_article(uow.session, actor, article)
     except DomainError as error:

@@ -308,11 +308,12 @@ def publish_article(slug: str) -> bool:
     """Publish a draft as its author, from a worker: the same unit of work and the same
     effects as publishing from the editor (scheduled publishing runs through here).
     Publishing an article already published changes nothing, so a repeat is harmless."""
+    from folio.articles import queries as article_queries
     from folio.articles import rules as articles
     from folio.core.uow import unit_of_work
 
     with unit_of_work() as uow:
-        article = articles.find_article(uow.session, slug)
+        article = article_queries.find_article(uow.session, slug)
         was_published = article.is_published
         articles.publish_article(uow.session, article.author, article)
     return not was_published

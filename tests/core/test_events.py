@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from folio.articles import queries as article_queries
 from folio.articles import rules as articles
 from folio.articles.events import ArticlePublished
 from folio.core import events
@@ -53,7 +54,7 @@ def test_a_rollback_drops_the_events(session: Session, heard: list) -> None:
     with unit_of_work(session):
         pass
     assert heard == []
-    assert not articles.find_article(session, draft.slug).is_published
+    assert not article_queries.find_article(session, draft.slug).is_published
 
 
 def test_a_nested_unit_of_work_joins_the_outer_one(session: Session, heard: list) -> None:
@@ -97,7 +98,7 @@ def test_publishing_from_a_flask_command_mails_the_followers(app: Flask) -> None
     assert result.exit_code == 0, result.output
     with app.app_context():
         sent = list(outbox())
-        assert articles.find_article(db.session(), slug).is_published
+        assert article_queries.find_article(db.session(), slug).is_published
     assert [m.to for m in sent] == [follower_email]
     assert "Grace published" in sent[0].subject
 

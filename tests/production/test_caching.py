@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from folio.articles import rules as articles
+from folio.articles import queries as article_queries
 from folio.caching import generation
 from folio.comments import rules as comments
 from folio.core.uow import unit_of_work
@@ -71,7 +71,7 @@ def test_a_write_through_any_face_invalidates(app: Flask, client: FlaskClient) -
     with app.test_request_context("/"):
         before = generation()
         session = db.session()
-        article = articles.get_article(session, None, slug)
+        article = article_queries.get_article(session, None, slug)
         reader = UserFactory(username="reader", email="reader@example.com")
         with unit_of_work(session):
             comments.add_comment(session, reader, article, "A fresh comment")

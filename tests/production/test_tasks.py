@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from folio.articles import queries as article_queries
 from folio.articles import rules as articles
 from folio.comments import rules as comments
 from folio.core.uow import unit_of_work
@@ -146,7 +147,7 @@ def test_publishing_mails_followers_who_want_it(app: Flask) -> None:
         draft = ArticleFactory(author=author, draft=True, title="Engines")
         session.commit()
         assert outbox() == []  # a draft notifies nobody
-        draft = articles.get_article(session, author, draft.slug)
+        draft = article_queries.get_article(session, author, draft.slug)
         with unit_of_work(session):
             articles.publish_article(session, author, draft)
         sent = list(outbox())

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from folio.articles import queries as article_queries
 from folio.articles import rules as articles
-from folio.articles.rules import ArticleFilter
+from folio.articles.queries import ArticleFilter
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.models import Article, Comment, Favorite
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
@@ -39,7 +40,7 @@ def test_create_publishes_with_rendered_sanitised_html_and_sorted_normalised_tag
 
 
 def test_tags_are_trimmed_lowercased_hyphenated_and_deduplicated(session: Session) -> None:
-    assert articles.normalise_tags([" Web  Dev ", "web-dev", "Python", ""]) == [
+    assert article_queries.normalise_tags([" Web  Dev ", "web-dev", "Python", ""]) == [
         "python",
         "web-dev",
     ]
@@ -130,10 +131,10 @@ def test_author_or_admin_may_unpublish_and_delete(session: Session) -> None:
     assert not article.is_published
     with pytest.raises(Forbidden):
         articles.delete_article(session, stranger, article)
-    loaded = articles.get_article(session, article.author, article.slug)
+    loaded = article_queries.get_article(session, article.author, article.slug)
     articles.delete_article(session, admin, loaded)
     with pytest.raises(NotFound):
-        articles.get_article(session, admin, article.slug)
+        article_queries.get_article(session, admin, article.slug)
 
 
 def test_deleting_an_article_removes_its_comments_and_favorites(session: Session) -> None:
@@ -141,7 +142,7 @@ def test_deleting_an_article_removes_its_comments_and_favorites(session: Session
     CommentFactory(article=article)
     fan = UserFactory()
     articles.favorite_article(session, fan, article)
-    loaded = articles.get_article(session, article.author, article.slug)
+    loaded = article_queries.get_article(session, article.author, article.slug)
     articles.delete_article(session, article.author, loaded)
     session.expire_all()
     assert session.scalars(select(Comment)).all() == []
@@ -160,11 +161,11 @@ def test_unpublishing_keeps_the_slug_and_republishing_keeps_the_first_date(
 
 def test_a_draft_is_visible_to_its_author_and_admins_only(session: Session) -> None:
     draft = ArticleFactory(draft=True)
-    assert articles.get_article(session, draft.author, draft.slug) == draft
-    assert articles.get_article(session, UserFactory(admin=True), draft.slug) == draft
+    assert article_queries.get_article(session, draft.author, draft.slug) == draft
+    assert article_queries.get_article(session, UserFactory(admin=True), draft.slug) == draft
     for viewer in (None, UserFactory()):
         with pytest.raises(NotFound):
-            articles.get_article(session, viewer, draft.slug)
+            article_queries.get_article(session, viewer, draft.slug)
 
 
 def test_drafts_stay_out_of_every_public_list(session: Session) -> None:
@@ -182,11 +183,11 @@ def test_drafts_stay_out_of_every_public_list(session: Session) -> None:
         ArticleFilter(query="secret"),
         ArticleFilter(feed=True),
     ):
-        page = articles.list_articles(session, fan, filters)
+        page = article_queries.list_articles(session, fan, filters)
         assert page.items == [], filters
         assert page.total == 0
-    assert articles.popular_tags(session) == []
-    mine = articles.list_articles(session, author, ArticleFilter(mine=True))
+    assert article_queries.popular_tags(session) == []
+    mine = article_queries.list_articles(session, author, ArticleFilter(mine=True))
     assert [item.article for item in mine.items] == [draft]
 
 
@@ -195,11 +196,11 @@ def test_favorites_count_and_flag_and_idempotence(session: Session) -> None:
     articles.favorite_article(session, fan, article)
     articles.favorite_article(session, fan, article)
     assert article.favorites_count == 1
-    assert articles.is_favorited(session, fan, article)
+    assert article_queries.is_favorited(session, fan, article)
     articles.unfavorite_article(session, fan, article)
     articles.unfavorite_article(session, fan, article)
     assert article.favorites_count == 0
-    assert not articles.is_favorited(session, fan, article)
+    assert not article_queries.is_favorited(session, fan, article)
 
 
 def test_nobody_can_favorite_a_draft_they_cannot_see(session: Session) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from folio.articles.rules import count_tags, popular_tags
+from folio.articles.queries import count_tags, popular_tags
 from tests.factories import ArticleFactory
 
 

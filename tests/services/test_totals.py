@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from folio.articles import queries as article_queries
 from folio.articles import rules as articles
 from folio.articles import search
-from folio.articles.rules import ArticleFilter
+from folio.articles.queries import ArticleFilter
 from folio.core import totals
 from folio.core.uow import unit_of_work
 from tests.factories import ArticleFactory, UserFactory
@@ -26,9 +27,9 @@ def totals_kept(session: Session) -> Iterator[None]:
 
 def test_without_a_ttl_every_total_is_counted(session: Session) -> None:
     ArticleFactory()
-    assert articles.list_articles(session, None).total == 1
+    assert article_queries.list_articles(session, None).total == 1
     ArticleFactory()
-    assert articles.list_articles(session, None).total == 2
+    assert article_queries.list_articles(session, None).total == 2
 
 
 @pytest.mark.usefixtures("totals_kept")
@@ -36,12 +37,12 @@ def test_a_kept_total_is_reused_until_a_write_forgets_it(
     session: Session, count_queries: Any
 ) -> None:
     ArticleFactory()
-    assert articles.list_articles(session, None).total == 1
+    assert article_queries.list_articles(session, None).total == 1
     with count_queries() as counted:
-        assert articles.list_articles(session, None).total == 1
+        assert article_queries.list_articles(session, None).total == 1
     reused = counted.count
     with count_queries() as counted:
-        assert articles.list_articles(session, None, with_total=False).total == 0
+        assert article_queries.list_articles(session, None, with_total=False).total == 0
     # The kept total costs no query: the list takes what it takes without a total.
     assert reused == counted.count
     # A write through the services forgets every kept total at once.
@@ -50,7 +51,7 @@ def test_a_kept_total_is_reused_until_a_write_forgets_it(
         articles.create_article(
             session, author, title="Fresh", description="d", body="b", publish=True
         )
-    assert articles.list_articles(session, None).total == 2
+    assert article_queries.list_articles(session, None).total == 2
 
 
 @pytest.mark.usefixtures("totals_kept")
@@ -58,13 +59,13 @@ def test_totals_are_kept_per_filter_and_never_for_my_own_list(session: Session) 
     author = UserFactory()
     ArticleFactory(author=author, tags=["flask"])
     ArticleFactory(tags=["redis"])
-    assert articles.list_articles(session, None, ArticleFilter(tag="flask")).total == 1
-    assert articles.list_articles(session, None, ArticleFilter(tag="redis")).total == 1
+    assert article_queries.list_articles(session, None, ArticleFilter(tag="flask")).total == 1
+    assert article_queries.list_articles(session, None, ArticleFilter(tag="redis")).total == 1
     mine = ArticleFilter(mine=True)
-    assert articles.list_articles(session, author, mine).total == 1
+    assert article_queries.list_articles(session, author, mine).total == 1
     with unit_of_work(session):
         articles.create_article(session, author, title="Second draft", description="", body="")
-    assert articles.list_articles(session, author, mine).total == 2
+    assert article_queries.list_articles(session, author, mine).total == 2
 
 
 def test_search_ranks_only_the_newest_matches(
@@ -73,7 +74,7 @@ def test_search_ranks_only_the_newest_matches(
     oldest = ArticleFactory(title="Gardening notes", body="Soil.")
     newer = [ArticleFactory(title=f"Gardening tips {n}", body="Seeds.") for n in range(2)]
     monkeypatch.setattr(search, "MAX_CANDIDATES", 2)
-    page = articles.list_articles(session, None, ArticleFilter(query="gardening"))
+    page = article_queries.list_articles(session, None, ArticleFilter(query="gardening"))
     assert {item.article.slug for item in page.items} == {a.slug for a in newer}
     assert oldest.slug not in {item.article.slug for item in page.items}
     assert page.total == 2
@@ -83,12 +84,12 @@ def test_search_ranks_only_the_newest_matches(
 def test_a_deep_page_starts_where_its_offset_was_and_a_write_moves_it(
     session: Session, count_queries: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(articles, "DEEP_OFFSET", 2)
+    monkeypatch.setattr(article_queries, "DEEP_OFFSET", 2)
     made = [ArticleFactory() for _ in range(8)]
     newest_first = [article.slug for article in reversed(made)]
 
     def page(offset: int) -> list[str]:
-        listed = articles.list_articles(session, None, limit=2, offset=offset)
+        listed = article_queries.list_articles(session, None, limit=2, offset=offset)
         return [item.article.slug for item in listed.items]
 
     assert page(2) == newest_first[2:4]  # read with OFFSET; the positions are kept

@@ -113,7 +113,7 @@ def test_500_page_is_styled_and_rolls_back(database_url: str, monkeypatch) -> No
         db.session.flush()
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("folio.web.views.articles.popular_tags", explode)
+    monkeypatch.setattr("folio.articles.queries.popular_tags", explode)
     response = app.test_client().get("/")
     assert response.status_code == 500
     assert "Something went wrong on our side" in text(response)

@@ -11,7 +11,7 @@ from flask_login import login_required
 
 from folio.accounts import queries as directory
 from folio.accounts import rules as accounts
-from folio.articles import rules as articles
+from folio.articles import queries as article_queries
 from folio.core.uow import current_session, transactional
 from folio.security import safe_next_url
 from folio.web import bp
@@ -50,7 +50,7 @@ def admin():
 def admin_articles():
     number = page_number()
     per_page = int(current_app.config["ARTICLES_PER_PAGE"])
-    listing = articles.list_articles(
+    listing = article_queries.list_articles(
         current_session(), signed_in_user(), limit=per_page, offset=(number - 1) * per_page
     )
     return render_template(

@@ -22,8 +22,10 @@ from folio.api.common import (
     rename_error_keys,
     versioned_etag,
 )
+from folio.articles import queries as article_queries
 from folio.articles import rules as articles
-from folio.articles.rules import ArticleChanges, ArticleFilter, ArticleListing
+from folio.articles.queries import ArticleFilter, ArticleListing
+from folio.articles.rules import ArticleChanges
 from folio.articles.schemas import (
     ArticleCreateSchema,
     ArticleListArgs,
@@ -60,7 +62,7 @@ def _list(viewer: User | None, filters: ArticleFilter, args: dict[str, Any]) -> 
     size = page_size(args)
     page = int(args["page"])
     after = decode_cursor(args.get("cursor"))
-    result = articles.list_articles(
+    result = article_queries.list_articles(
         current_session(), viewer, filters, limit=size, offset=(page - 1) * size, after=after
     )
     items = [article_json(item, body=False) for item in result.items]
@@ -82,7 +84,7 @@ def _answer(listing: ArticleListing, status: int = 200, **headers: str) -> Any:
 def _listing(viewer: User, article: Article) -> ArticleListing:
     return ArticleListing(
         article,
-        favorited=articles.is_favorited(current_session(), viewer, article),
+        favorited=article_queries.is_favorited(current_session(), viewer, article),
         following=social.is_following(current_session(), viewer, article.author_id),
     )
 
@@ -157,7 +159,7 @@ class ArticleItem(MethodView):
     @documents(304, 404, parameters=["IfNoneMatch"], headers=["ETag"])
     def get(self, slug: str) -> Any:
         """Read an article (drafts: their author only)"""
-        return _answer(articles.get_listing(current_session(), current_user(), slug))
+        return _answer(article_queries.get_listing(current_session(), current_user(), slug))
 
     @rate_limit("WRITE")
     @auth_required
@@ -168,7 +170,7 @@ class ArticleItem(MethodView):
     def patch(self, args: dict[str, Any], slug: str) -> Any:
         """Change an article (partial update; its author only)"""
         user = authenticated_user()
-        article = articles.get_article(current_session(), user, slug)
+        article = article_queries.get_article(current_session(), user, slug)
         version = article.version
         changes: ArticleChanges = args  # type: ignore[assignment]
         try:
@@ -187,7 +189,7 @@ class ArticleItem(MethodView):
     def delete(self, slug: str) -> None:
         """Delete an article with its comments (its author or an admin)"""
         user = authenticated_user()
-        article = articles.get_article(current_session(), user, slug)
+        article = article_queries.get_article(current_session(), user, slug)
         version = article.version
         articles.delete_article(current_session(), user, article)
         check_if_match(version)
@@ -202,7 +204,7 @@ class Publish(MethodView):
     def post(self, slug: str) -> Any:
         """Publish a draft (its author; needs a description and a body)"""
         user = authenticated_user()
-        article = articles.get_article(current_session(), user, slug)
+        article = article_queries.get_article(current_session(), user, slug)
         try:
             articles.publish_article(current_session(), user, article)
         except DomainError as error:
@@ -220,7 +222,7 @@ class Unpublish(MethodView):
     def post(self, slug: str) -> Any:
         """Return an article to drafts (its author or an admin; the slug is kept)"""
         user = authenticated_user()
-        article = articles.get_article(current_session(), user, slug)
+        article = article_queries.get_article(current_session(), user, slug)
         articles.unpublish_article(current_session(), user, article)
         answer = _answer(_listing(user, article))
         return answer
@@ -235,7 +237,7 @@ class Favorite(MethodView):
     def post(self, slug: str) -> Any:
         """Favorite an article (twice changes nothing)"""
         user = authenticated_user()
-        article = articles.get_article(current_session(), user, slug)
+        article = article_queries.get_article(current_session(), user, slug)
         articles.favorite_article(current_session(), user, article)
         answer = _answer(_listing(user, article))
         return answer
@@ -247,7 +249,7 @@ class Favorite(MethodView):
     def delete(self, slug: str) -> Any:
         """Remove a favorite"""
         user = authenticated_user()
-        article = articles.get_article(current_session(), user, slug)
+        article = article_queries.get_article(current_session(), user, slug)
         articles.unfavorite_article(current_session(), user, article)
         answer = _answer(_listing(user, article))
         return answer

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response, render_template, url_for
 
 from folio.accounts import queries as directory
-from folio.articles import rules as articles
-from folio.articles.rules import ArticleFilter, ArticleListing
+from folio.articles import queries as article_queries
+from folio.articles.queries import ArticleFilter, ArticleListing
 from folio.core.uow import current_session
 from folio.models import now_utc
 from folio.social import rules as social
@@ -30,7 +30,7 @@ def _atom(items: list[ArticleListing], *, title: str, self_url: str, page_url: s
 
 
 def _latest(filters: ArticleFilter) -> list[ArticleListing]:
-    page = articles.list_articles(
+    page = article_queries.list_articles(
         current_session(), None, filters, limit=FEED_SIZE, with_total=False, with_body=True
     )
     return page.items
@@ -60,7 +60,7 @@ def profile_atom(username: str):
 
 @bp.get("/tags/<tag>/atom.xml")
 def tag_atom(tag: str):
-    name = articles.normalise_tag(tag)
+    name = article_queries.normalise_tag(tag)
     return _atom(
         _latest(ArticleFilter(tag=name)),
         title=f"#{name} on Folio",

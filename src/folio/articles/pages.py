@@ -6,6 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import login_required
 from markupsafe import Markup
 
+from folio.articles import queries as article_queries
 from folio.articles import rules as articles
 from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
@@ -88,7 +89,7 @@ def new_article():
 def edit_article(slug: str):
     user = signed_in_user()
     session = current_session()
-    article = articles.get_article(session, user, slug)
+    article = article_queries.get_article(session, user, slug)
     if not articles.can_edit(user, article):
         abort(403)
     if request.method == "GET":
@@ -122,7 +123,9 @@ def edit_article(slug: str):
     except DomainError as error:
         apply_errors(form, error.errors)
         # The rolled-back article reloads as it was stored; the form keeps what was typed.
-        return _editor(form, articles.get_article(session, user, slug), None, error.status_code)
+        return _editor(
+            form, article_queries.get_article(session, user, slug), None, error.status_code
+        )
     flash("Your article is published." if publishing else "Changes saved.", "success")
     return redirect(url_for("web.article", slug=article.slug))
 
@@ -153,7 +156,7 @@ def publish(slug: str):
     user = signed_in_user()
     try:
         with unit_of_work() as uow:
-            article = articles.get_article(uow.session, user, slug)
+            article = article_queries.get_article(uow.session, user, slug)
             articles.publish_article(uow.session, user, article)
     except DomainError as error:
         if error.status_code != 422:
@@ -169,7 +172,7 @@ def publish(slug: str):
 def unpublish(slug: str):
     user = signed_in_user()
     with unit_of_work() as uow:
-        article = articles.get_article(uow.session, user, slug)
+        article = article_queries.get_article(uow.session, user, slug)
         articles.unpublish_article(uow.session, user, article)
     flash(f"“{article.title}” is a draft again; readers no longer see it.", "success")
     return redirect(_back(url_for("web.article", slug=article.slug)))
@@ -180,7 +183,7 @@ def unpublish(slug: str):
 @no_store
 def delete(slug: str):
     user = signed_in_user()
-    article = articles.get_article(current_session(), user, slug)
+    article = article_queries.get_article(current_session(), user, slug)
     if not articles.can_delete(user, article):
         abort(403)
     if request.method == "GET":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
+from folio.articles import queries as article_queries
 from folio.articles import rules as articles
-from folio.articles.rules import ArticleChanges, ArticleFilter, ArticleListing
+from folio.articles.queries import ArticleFilter, ArticleListing
+from folio.articles.rules import ArticleChanges
 from folio.comments import rules as comments
 from folio.core.errors import NotFound
 from folio.core.uow import transactional
@@ -32,14 +34,14 @@ TAGS_SHOWN = 100
 def _listing(user: User, article: Article) -> ArticleListing:
     return ArticleListing(
         article,
-        favorited=articles.is_favorited(session(), user, article),
+        favorited=article_queries.is_favorited(session(), user, article),
         following=social.is_following(session(), user, article.author_id),
     )
 
 
 def _article_list(user: User | None, filters: ArticleFilter) -> Response:
     limit, offset = page_args()
-    page = articles.list_articles(session(), user, filters, limit=limit, offset=offset)
+    page = article_queries.list_articles(session(), user, filters, limit=limit, offset=offset)
     return jsonify(
         {
             "articles": [shapes.article(item, with_body=False) for item in page.items],
@@ -85,7 +87,7 @@ def create_article() -> tuple[Response, int]:
 
 @bp.get("/articles/<slug>")
 def get_article(slug: str) -> Response:
-    listing = articles.get_listing(session(), viewer(), slug)
+    listing = article_queries.get_listing(session(), viewer(), slug)
     return jsonify({"article": shapes.article(listing)})
 
 
@@ -94,7 +96,7 @@ def get_article(slug: str) -> Response:
 @transactional
 def update_article(slug: str) -> Response:
     user = actor()
-    article = articles.get_article(session(), user, slug)
+    article = article_queries.get_article(session(), user, slug)
     data = body_object("article")
     fields = text_fields(data, ("title", "description", "body"))
     changes: ArticleChanges = {}
@@ -116,7 +118,7 @@ def update_article(slug: str) -> Response:
 @transactional
 def delete_article(slug: str) -> Response:
     user = actor()
-    article = articles.get_article(session(), user, slug)
+    article = article_queries.get_article(session(), user, slug)
     articles.delete_article(session(), user, article)
     return Response(status=204)
 
@@ -129,7 +131,7 @@ def delete_article(slug: str) -> Response:
 def favorite(slug: str) -> Response:
     user = actor()
     article = articles.favorite_article(
-        session(), user, articles.get_article(session(), user, slug)
+        session(), user, article_queries.get_article(session(), user, slug)
     )
     payload = {"article": shapes.article(_listing(user, article))}
     return jsonify(payload)
@@ -140,7 +142,7 @@ def favorite(slug: str) -> Response:
 def unfavorite(slug: str) -> Response:
     user = actor()
     article = articles.unfavorite_article(
-        session(), user, articles.get_article(session(), user, slug)
+        session(), user, article_queries.get_article(session(), user, slug)
     )
     payload = {"article": shapes.article(_listing(user, article))}
     return jsonify(payload)
@@ -152,7 +154,7 @@ def unfavorite(slug: str) -> Response:
 @bp.get("/articles/<slug>/comments")
 def list_comments(slug: str) -> Response:
     user = viewer()
-    article = articles.get_article(session(), user, slug)
+    article = article_queries.get_article(session(), user, slug)
     found = comments.list_comments(session(), user, article)
     return jsonify({"comments": [shapes.comment(c.comment, c.following) for c in found]})
 
@@ -162,7 +164,7 @@ def list_comments(slug: str) -> Response:
 @transactional
 def add_comment(slug: str) -> tuple[Response, int]:
     user = actor()
-    article = articles.get_article(session(), user, slug)
+    article = article_queries.get_article(session(), user, slug)
     fields = text_fields(body_object("comment"), ("body",))
     comment = comments.add_comment(session(), user, article, fields.get("body"))
     payload = {"comment": shapes.comment(comment, following=False)}
@@ -173,7 +175,7 @@ def add_comment(slug: str) -> tuple[Response, int]:
 @transactional
 def delete_comment(slug: str, comment_id: str) -> Response:
     user = actor()
-    article = articles.get_article(session(), user, slug)
+    article = article_queries.get_article(session(), user, slug)
     # Not an <int:> route: "/comments/abc" answers "comment not found", not a bare 404.
     if not (comment_id.isascii() and comment_id.isdigit()) or len(comment_id) > 18:
         raise NotFound("comment")
@@ -186,4 +188,4 @@ def delete_comment(slug: str, comment_id: str) -> Response:
 
 @bp.get("/tags")
 def tags() -> Response:
-    return jsonify({"tags": articles.popular_tags(session(), limit=TAGS_SHOWN)})
+    return jsonify({"tags": article_queries.popular_tags(session(), limit=TAGS_SHOWN)})

@@ -12,14 +12,8 @@ from marshmallow import Schema, fields, validate
 
 from folio.accounts.api_v1 import ProfileSchema, profile_json
 from folio.api.common import ChangesSchema, CursorPageArgs, StrictBoolean, page_schema
-from folio.articles.rules import (
-    BODY_MAX,
-    DESCRIPTION_MAX,
-    TAG_MAX,
-    TAGS_PER_ARTICLE,
-    TITLE_MAX,
-    ArticleListing,
-)
+from folio.articles.queries import ArticleListing
+from folio.articles.rules import BODY_MAX, DESCRIPTION_MAX, TAG_MAX, TAGS_PER_ARTICLE, TITLE_MAX
 from folio.models import Article
 from folio.social.rules import Profile
 

@@ -15,7 +15,7 @@ from folio.api.common import (
     page_size,
     paginated,
 )
-from folio.articles import rules as articles
+from folio.articles import queries as article_queries
 from folio.core.uow import current_session
 
 blp = ApiBlueprint(
@@ -37,5 +37,9 @@ class Tags(MethodView):
         """Tags in use, most used first"""
         size = page_size(args)
         page = int(args["page"])
-        names = articles.popular_tags(current_session(), limit=size, offset=(page - 1) * size)
-        return paginated(names, total=articles.count_tags(current_session()), page=page, size=size)
+        names = article_queries.popular_tags(
+            current_session(), limit=size, offset=(page - 1) * size
+        )
+        return paginated(
+            names, total=article_queries.count_tags(current_session()), page=page, size=size
+        )

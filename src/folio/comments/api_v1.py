@@ -20,7 +20,7 @@ from folio.api.common import (
     page_size,
     paginated,
 )
-from folio.articles import rules as articles
+from folio.articles import queries as article_queries
 from folio.comments import rules as comments
 from folio.comments.rules import COMMENT_MAX, CommentListing
 from folio.core.uow import current_session, transactional
@@ -74,7 +74,7 @@ class Comments(MethodView):
     def get(self, args: dict[str, Any], slug: str) -> Any:
         """Comments on an article, oldest first"""
         viewer = current_user()
-        article = articles.get_article(current_session(), viewer, slug)
+        article = article_queries.get_article(current_session(), viewer, slug)
         listed = comments.list_comments(current_session(), viewer, article)
         size = page_size(args)
         page = int(args["page"])
@@ -91,7 +91,7 @@ class Comments(MethodView):
     def post(self, args: dict[str, Any], slug: str) -> Any:
         """Comment on an article"""
         user = authenticated_user()
-        article = articles.get_article(current_session(), user, slug)
+        article = article_queries.get_article(current_session(), user, slug)
         comment = comments.add_comment(current_session(), user, article, args["body"])
         body = comment_json(CommentListing(comment, following=False))
         return body, 201
@@ -107,5 +107,5 @@ class CommentItem(MethodView):
     def delete(self, slug: str, comment_id: int) -> None:
         """Delete a comment (its author, the article's author or an admin)"""
         user = authenticated_user()
-        article = articles.get_article(current_session(), user, slug)
+        article = article_queries.get_article(current_session(), user, slug)
         comments.delete_comment(current_session(), user, article, comment_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from folio.articles.rules import can_view
+from folio.articles.permissions import can_view
 from folio.comments.events import CommentAdded, CommentDeleted
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from folio.articles.rules import ArticleListing
+from folio.articles.queries import ArticleListing
 from folio.models import Comment, User
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from folio.articles import queries as article_queries
 from folio.articles import rules as articles
 from folio.comments import rules as comment_service
 from folio.core.errors import DomainError
@@ -39,7 +40,7 @@ def unfavorite(slug: str):
 def _favorite(slug: str, on: bool):
     user = signed_in_user()
     with unit_of_work() as uow:
-        article = articles.get_article(uow.session, user, slug)
+        article = article_queries.get_article(uow.session, user, slug)
         if on:
             articles.favorite_article(uow.session, user, article)
         else:
@@ -85,7 +86,7 @@ def unfollow(username: str):
 def add_comment(slug: str):
     user = signed_in_user()
     session = current_session()
-    listing = articles.get_listing(session, user, slug)
+    listing = article_queries.get_listing(session, user, slug)
     form = CommentForm()
     try:
         with unit_of_work() as uow:
@@ -96,7 +97,7 @@ def add_comment(slug: str):
         if error.status_code != 422:
             raise
         apply_errors(form, error.errors)
-        listing = articles.get_listing(session, user, slug)
+        listing = article_queries.get_listing(session, user, slug)
         comments = comment_service.list_comments(session, user, listing.article)
         page = render_template(
             "web/article.html",
@@ -115,7 +116,7 @@ def add_comment(slug: str):
 def delete_comment(slug: str, comment_id: int):
     user = signed_in_user()
     with unit_of_work() as uow:
-        article = articles.get_article(uow.session, user, slug)
+        article = article_queries.get_article(uow.session, user, slug)
         comment_service.delete_comment(uow.session, user, article, comment_id)
     flash("The comment was deleted.", "success")
     return redirect(_back(url_for("web.article", slug=slug, _anchor="comments")))

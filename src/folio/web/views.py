@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from folio.articles import rules as articles
-from folio.articles.rules import ArticleFilter, ArticleListing
+from folio.articles import queries as article_queries
+from folio.articles.queries import ArticleFilter, ArticleListing
 from folio.comments import rules as comment_service
 from folio.core.uow import current_session
 from folio.models import Status
@@ -26,7 +26,7 @@ def article_list(filters: ArticleFilter) -> tuple[list[ArticleListing], str | No
     """
     per_page = int(current_app.config["ARTICLES_PER_PAGE"])
     after = decode_cursor(request.args.get("before"))
-    page = articles.list_articles(
+    page = article_queries.list_articles(
         current_session(), viewer(), filters, limit=per_page + 1, after=after, with_total=False
     )
     items = page.items[:per_page]
@@ -42,7 +42,7 @@ def article_list(filters: ArticleFilter) -> tuple[list[ArticleListing], str | No
 @bp.get("/")
 def index():
     items, cursor, later = article_list(ArticleFilter())
-    tags = articles.popular_tags(current_session(), TAG_CLOUD)
+    tags = article_queries.popular_tags(current_session(), TAG_CLOUD)
     return render_template(
         "web/index.html", items=items, cursor=cursor, later=later, tags=tags, tab="latest"
     )
@@ -52,7 +52,7 @@ def index():
 @login_required
 def feed():
     items, cursor, later = article_list(ArticleFilter(feed=True))
-    tags = articles.popular_tags(current_session(), TAG_CLOUD)
+    tags = article_queries.popular_tags(current_session(), TAG_CLOUD)
     return render_template(
         "web/index.html", items=items, cursor=cursor, later=later, tags=tags, tab="feed"
     )
@@ -60,7 +60,7 @@ def feed():
 
 @bp.get("/tags/<tag>")
 def tag(tag: str):
-    name = articles.normalise_tag(tag)
+    name = article_queries.normalise_tag(tag)
     if name != tag and name:
         return redirect(url_for("web.tag", tag=name), 301)
     items, cursor, later = article_list(ArticleFilter(tag=name))
@@ -74,7 +74,7 @@ def search():
     number = page_number()
     results = None
     if query:
-        results = articles.list_articles(
+        results = article_queries.list_articles(
             current_session(),
             viewer(),
             ArticleFilter(query=query),
@@ -90,7 +90,7 @@ def search():
 def article(slug: str):
     session = current_session()
     user = viewer()
-    listing = articles.get_listing(session, user, slug)
+    listing = article_queries.get_listing(session, user, slug)
     comments = comment_service.list_comments(session, user, listing.article)
     return render_template(
         "web/article.html",
