@@ -80,7 +80,7 @@ def register_database(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from folio.api import register_api
-    from folio.auth import bp as auth_bp
+    from folio.auth.pages import bp as auth_bp
     from folio.health import bp as health_bp
     from folio.realworld import register_realworld
     from folio.web import bp as web_bp

@@ -13,7 +13,7 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from folio.models.base import Base
+from folio.core.models import Base
 
 # Objects keep their loaded state after the commit: a handler serialises what the unit of
 # work returned after it committed, with no query per attribute.

@@ -1,9 +1,1 @@
-"""Sign-up, sign-in, sign-out, password reset: the pages under /auth."""
-
-from __future__ import annotations
-
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-from folio.auth import pages  # noqa: E402, F401  (registers the routes on bp)
+"""Signing in: the pages under /auth, sessions, API tokens and their revocation."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import (
+    Blueprint,
     current_app,
     flash,
     redirect,
@@ -14,7 +15,6 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from folio.accounts import rules as accounts
-from folio.auth import bp
 from folio.auth.forms import LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from folio.core.errors import DomainError, ValidationFailed
 from folio.core.uow import current_session, unit_of_work
@@ -22,6 +22,8 @@ from folio.models import User
 from folio.security import rate_limit, refuse_common_passwords, remember_device, safe_next_url
 from folio.tasks import ensure_queue_reachable
 from folio.web.helpers import apply_errors, mark_no_store, viewer
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 @bp.before_request

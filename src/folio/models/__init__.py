@@ -1,11 +1,14 @@
-"""Typed SQLAlchemy 2.0 mappings; importing this package registers every table."""
+"""Every mapped class, from the areas that own them: importing this package registers
+every table (Alembic's autogenerate and the tests' schema checks need them all)."""
 
 from __future__ import annotations
 
-from folio.models.article import Article, Comment, Favorite, Status, Tag, article_tags
-from folio.models.auth import RevokedToken
-from folio.models.base import Base, now_utc
-from folio.models.user import Follow, Role, User, username_key
+from folio.accounts.models import Role, User, username_key
+from folio.articles.models import Article, Favorite, Status, Tag, article_tags
+from folio.auth.models import RevokedToken
+from folio.comments.models import Comment
+from folio.core.models import Base, now_utc
+from folio.social.models import Follow
 
 __all__ = [
     "Article",

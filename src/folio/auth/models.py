@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from folio.models.base import Base, UTCDateTime
+from folio.core.models import Base, UTCDateTime
 
 
 class RevokedToken(Base):

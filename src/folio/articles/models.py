@@ -1,4 +1,4 @@
-"""Articles, their tags, favorites and comments."""
+"""Articles, their tags and favorites."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from folio.models.base import Base, TimestampMixin, UTCDateTime, now_utc
-from folio.models.user import User
+from folio.accounts.models import User
+from folio.core.models import Base, TimestampMixin, UTCDateTime, now_utc
 
 
 class Status(enum.StrEnum):
@@ -117,21 +117,3 @@ class Favorite(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=now_utc)
 
     __table_args__ = (Index("ix_favorites_user_id_created_at", "user_id", "created_at"),)
-
-
-class Comment(TimestampMixin, Base):
-    __tablename__ = "comments"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), nullable=False
-    )
-    author_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    body: Mapped[str] = mapped_column(Text, nullable=False)
-
-    author: Mapped[User] = relationship(lazy="raise_on_sql")
-    article: Mapped[Article] = relationship(lazy="raise_on_sql")
-
-    __table_args__ = (Index("ix_comments_article_id_created_at", "article_id", "created_at"),)

@@ -1,4 +1,4 @@
-"""Accounts and the follow graph."""
+"""Accounts: who writes and reads, their roles and sessions."""
 
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    ForeignKey,
     Integer,
     String,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from folio.models.base import Base, TimestampMixin, UTCDateTime, now_utc
+from folio.core.models import Base, TimestampMixin, UTCDateTime, now_utc
 
 if TYPE_CHECKING:
-    from folio.models.article import Article
+    from folio.articles.models import Article
 
 
 class Role(enum.StrEnum):
@@ -79,17 +78,3 @@ class User(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
-
-
-class Follow(Base):
-    __tablename__ = "follows"
-
-    follower_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    followee_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=now_utc)
-
-    __table_args__ = (CheckConstraint("follower_id <> followee_id", name="no_self_follow"),)
