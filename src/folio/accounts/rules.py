@@ -247,37 +247,8 @@ def update_profile(
     """
     errors: dict[str, list[str]] = {}
     updates: dict[str, object] = {}
-
-    if "username" in changes:
-        username = normalise_username(changes["username"])
-        if problems := username_problems(username):
-            errors["username"] = problems
-        elif username != actor.username:
-            updates["username"] = username
-            updates["username_key"] = username_key(username)
-    if "email" in changes and not _same_email(changes["email"], actor.email):
-        email, problems = normalise_email(changes["email"])
-        if problems:
-            errors["email"] = problems
-        elif email != actor.email:
-            updates["email"] = email
-    if "display_name" in changes:
-        name = (changes["display_name"] or "").strip()
-        if len(name) > DISPLAY_NAME_MAX:
-            errors["display_name"] = [f"is too long (maximum is {DISPLAY_NAME_MAX} characters)"]
-        updates["display_name"] = name or None
-    if "bio" in changes:
-        bio = (changes["bio"] or "").strip()
-        if len(bio) > BIO_MAX:
-            errors["bio"] = [f"is too long (maximum is {BIO_MAX} characters)"]
-        updates["bio"] = bio or None
-    if "image_url" in changes:
-        image = (changes["image_url"] or "").strip()
-        if image and (problems := _image_problems(image)):
-            errors["image"] = problems
-        updates["image_url"] = image or None
-    if "email_notifications" in changes:
-        updates["email_notifications"] = bool(changes["email_notifications"])
+    _identity_updates(actor, changes, updates, errors)
+    _public_profile_updates(changes, updates, errors)
     new_password = changes.get("password")
     if "password" in changes:
         if problems := password_problems(new_password, refuse_common=refuse_common_passwords):
@@ -305,6 +276,51 @@ def update_profile(
     if updates:
         record(session, account_events.ProfileUpdated(user_id=actor.id))
     return actor
+
+
+def _identity_updates(
+    actor: User,
+    changes: ProfileChanges,
+    updates: dict[str, object],
+    errors: dict[str, list[str]],
+) -> None:
+    """Username and email: never cleared, unique, and changed only when they differ."""
+    if "username" in changes:
+        username = normalise_username(changes["username"])
+        if problems := username_problems(username):
+            errors["username"] = problems
+        elif username != actor.username:
+            updates["username"] = username
+            updates["username_key"] = username_key(username)
+    if "email" in changes and not _same_email(changes["email"], actor.email):
+        email, problems = normalise_email(changes["email"])
+        if problems:
+            errors["email"] = problems
+        elif email != actor.email:
+            updates["email"] = email
+
+
+def _public_profile_updates(
+    changes: ProfileChanges, updates: dict[str, object], errors: dict[str, list[str]]
+) -> None:
+    """Name, bio, image and the email switch: optional, cleared by an empty value."""
+    if "display_name" in changes:
+        name = (changes["display_name"] or "").strip()
+        if len(name) > DISPLAY_NAME_MAX:
+            errors["display_name"] = [f"is too long (maximum is {DISPLAY_NAME_MAX} characters)"]
+        updates["display_name"] = name or None
+    if "bio" in changes:
+        bio = (changes["bio"] or "").strip()
+        if len(bio) > BIO_MAX:
+            errors["bio"] = [f"is too long (maximum is {BIO_MAX} characters)"]
+        updates["bio"] = bio or None
+    if "image_url" in changes:
+        image = (changes["image_url"] or "").strip()
+        if image and (problems := _image_problems(image)):
+            errors["image"] = problems
+        updates["image_url"] = image or None
+    if "email_notifications" in changes:
+        updates["email_notifications"] = bool(changes["email_notifications"])
 
 
 def _same_email(submitted: str | None, current: str) -> bool:

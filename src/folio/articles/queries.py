@@ -197,6 +197,36 @@ def list_articles(
     if (filters.mine or filters.feed) and viewer_id is None:
         return ArticlePage([], 0, offset, limit)
     database = _database_key(session)
+    shape, params = _shape_and_params(session, viewer_id, filters, limit, offset, after, with_body)
+    position_key = None
+    lead = 0
+    if offset >= DEEP_OFFSET and not shape.after and not filters.mine and filters.query is None:
+        position_key = ("position", database, filters, viewer_id)
+        shape, lead = _start_at_kept_position(shape, params, position_key, offset, limit)
+    statements = _statements(session, shape, filters.query)
+    if statements is None:
+        return ArticlePage([], 0, offset, limit)
+    stmt, count_stmt = statements
+    items = _listings(session, stmt, params, shape)
+    if position_key is not None:
+        _keep_positions(items, position_key, offset, limit, lead)
+    total = 0
+    if with_total:
+        # A writer's own list is always counted; other totals may lag (core/totals.py).
+        key = None if filters.mine else (database, filters, viewer_id)
+        total = _total(session, count_stmt, params, key)
+    return ArticlePage(items, total, offset, limit, _next_cursor(items, limit, filters))
+
+
+def _shape_and_params(
+    session: Session,
+    viewer_id: int | None,
+    filters: ArticleFilter,
+    limit: int,
+    offset: int,
+    after: tuple[datetime, int] | None,
+    with_body: bool,
+) -> tuple[_ListShape, dict[str, object]]:
     shape = _ListShape(
         dialect=session.get_bind().dialect.name,
         viewer=viewer_id is not None,
@@ -220,33 +250,45 @@ def list_articles(
         params["favorited_by"] = username_key(filters.favorited_by)
     if shape.after and after is not None:
         params["after_time"], params["after_id"] = after
+    return shape, params
 
-    # A deep OFFSET walks every entry before it (40,000 for RealWorld's page 2,000). Where
-    # such a page starts is kept like a total (services/totals.py) and the page is then
-    # read from that position, as a keyset cursor reads it; a write forgets positions.
-    position_key = None
-    lead = 0
-    if offset >= DEEP_OFFSET and not shape.after and not filters.mine and filters.query is None:
-        position_key = ("position", database, filters, viewer_id)
-        start = totals.TOTALS.get((*position_key, offset))
-        if start is not None:
-            shape = replace(shape, after=True)
-            params["after_time"], params["after_id"] = start
-        else:
-            # One row more, the one before the page: the position of this offset.
-            lead = 1
-            params["offset"], params["limit"] = offset - 1, limit + 1
 
-    if filters.query is not None:
-        matched = search.matching_article_ids(session, filters.query)
-        if matched is None:
-            return ArticlePage([], 0, offset, limit)
-        # Ranked lists are built per query: the ranking subquery carries the terms.
-        stmt = _page_statement(shape, matched)
-        count_stmt = _count_statement(shape, matched[0])
-    else:
-        stmt, count_stmt = _memoised_statements(shape)
+def _start_at_kept_position(
+    shape: _ListShape,
+    params: dict[str, object],
+    position_key: tuple[Any, ...],
+    offset: int,
+    limit: int,
+) -> tuple[_ListShape, int]:
+    """A deep OFFSET walks every entry before it (40,000 for RealWorld's page 2,000). Where
+    such a page starts is kept like a total and the page is then read from that position,
+    as a keyset cursor reads it; a write forgets positions. Returns the shape to use and
+    how many rows before the page are read to learn the position (0 or 1)."""
+    start = totals.TOTALS.get((*position_key, offset))
+    if start is not None:
+        params["after_time"], params["after_id"] = start
+        return replace(shape, after=True), 0
+    # One row more, the one before the page: the position of this offset.
+    params["offset"], params["limit"] = offset - 1, limit + 1
+    return shape, 1
 
+
+def _statements(
+    session: Session, shape: _ListShape, query: str | None
+) -> tuple[Select[Any], Select[Any]] | None:
+    """The page and count statements; None when a search matches nothing."""
+    if query is None:
+        return _memoised_statements(shape)
+    matched = search.matching_article_ids(session, query)
+    if matched is None:
+        return None
+    # Ranked lists are built per query: the ranking subquery carries the terms.
+    return _page_statement(shape, matched), _count_statement(shape, matched[0])
+
+
+def _listings(
+    session: Session, stmt: Select[Any], params: dict[str, object], shape: _ListShape
+) -> list[ArticleListing]:
     items = []
     for row in session.execute(stmt, params):
         article = row.Article
@@ -258,30 +300,45 @@ def list_articles(
                 following=bool(row.following) if shape.viewer else False,
             )
         )
-    if position_key is not None:
-        if lead and items:
-            totals.TOTALS.put((*position_key, offset), _position(items.pop(0).article))
-        if len(items) == limit:
-            totals.TOTALS.put((*position_key, offset + limit), _position(items[-1].article))
+    return items
 
-    total = 0
-    if with_total:
-        # A writer's own list is always counted; other totals may lag (services/totals.py).
-        key = None if filters.mine else (database, filters, viewer_id)
-        cached = totals.TOTALS.get(key) if key is not None else None
-        if cached is not None:
-            total = cached
-        else:
-            total = session.scalar(count_stmt, params) or 0
-            if key is not None:
-                totals.TOTALS.put(key, total)
-    next_cursor = None
-    if items and len(items) == limit and filters.query is None:
-        last = items[-1].article
-        last_time = last.updated_at if filters.mine else last.published_at
-        if last_time is not None:
-            next_cursor = (last_time, last.id)
-    return ArticlePage(items, total, offset, limit, next_cursor)
+
+def _keep_positions(
+    items: list[ArticleListing],
+    position_key: tuple[Any, ...],
+    offset: int,
+    limit: int,
+    lead: int,
+) -> None:
+    if lead and items:
+        totals.TOTALS.put((*position_key, offset), _position(items.pop(0).article))
+    if len(items) == limit:
+        totals.TOTALS.put((*position_key, offset + limit), _position(items[-1].article))
+
+
+def _total(
+    session: Session,
+    count_stmt: Select[Any],
+    params: dict[str, object],
+    key: tuple[Any, ...] | None,
+) -> int:
+    cached = totals.TOTALS.get(key) if key is not None else None
+    if cached is not None:
+        return int(cached)
+    total = session.scalar(count_stmt, params) or 0
+    if key is not None:
+        totals.TOTALS.put(key, total)
+    return int(total)
+
+
+def _next_cursor(
+    items: list[ArticleListing], limit: int, filters: ArticleFilter
+) -> tuple[datetime, int] | None:
+    if not items or len(items) != limit or filters.query is not None:
+        return None
+    last = items[-1].article
+    last_time = last.updated_at if filters.mine else last.published_at
+    return (last_time, last.id) if last_time is not None else None
 
 
 def _database_key(session: Session) -> str:
