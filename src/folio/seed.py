@@ -118,19 +118,56 @@ def seed(
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> SeedReport:
     """Insert demo content into an empty or existing database; returns the counts."""
-    rng = random.Random(seed_value)  # noqa: S311 - demo data, not secrets
-    report = SeedReport()
-    now = datetime.now(UTC)
-    password_hash = hash_password(DEMO_PASSWORD)
-    start = (session.scalar(select(func.max(User.id))) or 0) + 1
+    seeder = _Seeder(session, random.Random(seed_value), progress)  # noqa: S311 - demo data
+    user_ids = seeder.users(users)
+    tag_ids = seeder.tags()
+    if not user_ids:
+        return seeder.report
+    # A long tail: a few prolific authors write most articles. Cumulative weights once:
+    # random.choices with plain weights re-sums them on every call, which is quadratic at
+    # 10,000 users. Same draws, same content for a given seed.
+    weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(user_ids))]
+    cum_weights = list(itertools.accumulate(weights))
+    article_ids = seeder.articles(articles, drafts_ratio, user_ids, cum_weights)
+    seeder.tag_links(article_ids, tag_ids)
+    seeder.follows(user_ids, cum_weights, follows_per_user)
+    seeder.favorites(user_ids, article_ids, favorites_per_user)
+    seeder.comments(user_ids, article_ids, comments_per_article)
+    seeder.count_favorites(article_ids)
+    return seeder.report
 
-    def user_rows() -> Iterator[dict[str, Any]]:
-        for i in range(users):
-            n = start + i
+
+class _Seeder:
+    """One seeding run: each step inserts its rows in batches, drawing from one ``rng``
+    in a fixed order so that a seed always gives the same content."""
+
+    def __init__(
+        self, session: Session, rng: random.Random, progress: Callable[[str], None]
+    ) -> None:
+        self.session, self.rng, self.progress = session, rng, progress
+        self.report = SeedReport()
+        self.now = datetime.now(UTC)
+
+    def _insert(self, table: Any, rows: Iterator[dict[str, Any]]) -> int:
+        inserted = 0
+        for batch in _batched(rows):
+            self.session.execute(insert(table), batch)
+            inserted += len(batch)
+        return inserted
+
+    def users(self, count: int) -> list[int]:
+        start = (self.session.scalar(select(func.max(User.id))) or 0) + 1
+        self.report.users = self._insert(User, self._user_rows(start, count))
+        self.progress(f"users: {self.report.users}")
+        return list(self.session.scalars(select(User.id).where(User.id >= start).order_by(User.id)))
+
+    def _user_rows(self, start: int, count: int) -> Iterator[dict[str, Any]]:
+        rng, password_hash = self.rng, hash_password(DEMO_PASSWORD)
+        for n in range(start, start + count):
             first, last = rng.choice(_FIRST), rng.choice(_LAST)
             is_demo = n == 1
             username = "demo" if is_demo else f"{first}_{last}_{n}"
-            created = now - timedelta(days=rng.randint(30, 900))
+            created = self.now - timedelta(days=rng.randint(30, 900))
             yield {
                 "username": username,
                 "username_key": username_key(username),
@@ -148,45 +185,54 @@ def seed(
                 "updated_at": created,
             }
 
-    for batch in _batched(user_rows()):
-        session.execute(insert(User), batch)
-        report.users += len(batch)
-    user_ids = list(session.scalars(select(User.id).where(User.id >= start).order_by(User.id)))
-    progress(f"users: {report.users}")
+    def tags(self) -> list[int]:
+        existing = {name: tag_id for name, tag_id in self.session.execute(select(Tag.name, Tag.id))}
+        missing = [{"name": name} for name in _TAGS if name not in existing]
+        if missing:
+            self.session.execute(insert(Tag), missing)
+        tag_ids = {name: tag_id for name, tag_id in self.session.execute(select(Tag.name, Tag.id))}
+        return [tag_ids[name] for name in _TAGS]
 
-    existing_tags = {name: tag_id for name, tag_id in session.execute(select(Tag.name, Tag.id))}
-    missing = [{"name": name} for name in _TAGS if name not in existing_tags]
-    if missing:
-        session.execute(insert(Tag), missing)
-    tag_ids = {name: tag_id for name, tag_id in session.execute(select(Tag.name, Tag.id))}
-    tag_id_list = [tag_ids[name] for name in _TAGS]
+    def articles(
+        self, count: int, drafts_ratio: float, user_ids: list[int], cum_weights: list[float]
+    ) -> list[int]:
+        first = (self.session.scalar(select(func.max(Article.id))) or 0) + 1
+        # Markdown rendering dominates; a pool of bodies keeps 100,000 articles in minutes.
+        pool = [markdown_body(self.rng) for _ in range(min(count, 200))]
+        pool_html = [render_markdown(body) for body in pool]
+        rows = self._article_rows(first, count, drafts_ratio, user_ids, cum_weights, pool)
+        for batch in _batched(rows):
+            for row in batch:
+                row["body_html"] = pool_html[row.pop("_body_index")]
+            self.session.execute(insert(Article), batch)
+            self.report.articles += len(batch)
+            if self.report.articles % 20000 < BATCH:
+                self.progress(f"articles: {self.report.articles}")
+        return list(
+            self.session.scalars(select(Article.id).where(Article.id >= first).order_by(Article.id))
+        )
 
-    if not user_ids:
-        return report
-    # A long tail: a few prolific authors write most articles.
-    weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(user_ids))]
-    # Cumulative once: random.choices with plain weights re-sums them on every call, which
-    # is quadratic at 10,000 users. Same draws, same content for a given seed.
-    cum_weights = list(itertools.accumulate(weights))
-    first_article = (session.scalar(select(func.max(Article.id))) or 0) + 1
-    # Markdown rendering dominates; a pool of bodies keeps 100,000 articles in minutes.
-    pool = [markdown_body(rng) for _ in range(min(articles, 200))]
-    pool_html = [render_markdown(body) for body in pool]
-
-    def article_rows() -> Iterator[dict[str, Any]]:
-        span = timedelta(days=720).total_seconds()
-        for i in range(articles):
-            n = first_article + i
+    def _article_rows(
+        self,
+        first: int,
+        count: int,
+        drafts_ratio: float,
+        user_ids: list[int],
+        cum_weights: list[float],
+        pool: list[str],
+    ) -> Iterator[dict[str, Any]]:
+        rng, span = self.rng, timedelta(days=720).total_seconds()
+        for i in range(count):
             title = _title(rng)
             draft = rng.random() < drafts_ratio
-            published = now - timedelta(seconds=span * (1 - i / max(articles, 1)))
+            published = self.now - timedelta(seconds=span * (1 - i / max(count, 1)))
             body_index = rng.randrange(len(pool))
             yield {
-                "slug": f"{slugify(title, max_length=60)}-{n}",
+                "slug": f"{slugify(title, max_length=60)}-{first + i}",
                 "title": title,
                 "description": _sentence(rng, 8, 18),
                 "body": pool[body_index],
-                "body_html": pool_html[body_index],
+                "_body_index": body_index,
                 "status": Status.DRAFT.value if draft else Status.PUBLISHED.value,
                 "published_at": None if draft else published,
                 "author_id": rng.choices(user_ids, cum_weights=cum_weights)[0],
@@ -196,72 +242,68 @@ def seed(
                 "updated_at": published,
             }
 
-    for batch in _batched(article_rows()):
-        session.execute(insert(Article), batch)
-        report.articles += len(batch)
-        if report.articles % 20000 < BATCH:
-            progress(f"articles: {report.articles}")
-    article_ids = list(
-        session.scalars(select(Article.id).where(Article.id >= first_article).order_by(Article.id))
-    )
+    def tag_links(self, article_ids: list[int], tag_ids: list[int]) -> None:
+        rng = self.rng
+        rows = (
+            {"article_id": article_id, "tag_id": tag_id}
+            for article_id in article_ids
+            for tag_id in rng.sample(tag_ids, rng.randint(1, 4))
+        )
+        self._insert(article_tags, rows)
 
-    def tag_rows() -> Iterator[dict[str, Any]]:
-        for article_id in article_ids:
-            for tag_id in rng.sample(tag_id_list, rng.randint(1, 4)):
-                yield {"article_id": article_id, "tag_id": tag_id}
+    def follows(self, user_ids: list[int], cum_weights: list[float], per_user: int) -> None:
+        def rows() -> Iterator[dict[str, Any]]:
+            for follower in user_ids:
+                count = min(len(user_ids) - 1, self.rng.randint(0, per_user * 2))
+                for followee in set(self.rng.choices(user_ids, cum_weights=cum_weights, k=count)):
+                    if followee != follower:
+                        yield {
+                            "follower_id": follower,
+                            "followee_id": followee,
+                            "created_at": self.now,
+                        }
 
-    for batch in _batched(tag_rows()):
-        session.execute(insert(article_tags), batch)
+        self.report.follows = self._insert(Follow, rows())
 
-    def follow_rows() -> Iterator[dict[str, Any]]:
-        for follower in user_ids:
-            count = min(len(user_ids) - 1, rng.randint(0, follows_per_user * 2))
-            for followee in set(rng.choices(user_ids, cum_weights=cum_weights, k=count)):
-                if followee != follower:
-                    yield {"follower_id": follower, "followee_id": followee, "created_at": now}
+    def favorites(self, user_ids: list[int], article_ids: list[int], per_user: int) -> None:
+        def rows() -> Iterator[dict[str, Any]]:
+            for user_id in user_ids:
+                count = min(len(article_ids), self.rng.randint(0, per_user * 2))
+                for article_id in set(self.rng.choices(article_ids, k=count)):
+                    yield {"user_id": user_id, "article_id": article_id, "created_at": self.now}
 
-    for batch in _batched(follow_rows()):
-        session.execute(insert(Follow), batch)
-        report.follows += len(batch)
+        self.report.favorites = self._insert(Favorite, rows())
+        self.progress(f"favorites: {self.report.favorites}")
 
-    def favorite_rows() -> Iterator[dict[str, Any]]:
-        for user_id in user_ids:
-            count = min(len(article_ids), rng.randint(0, favorites_per_user * 2))
-            for article_id in set(rng.choices(article_ids, k=count)):
-                yield {"user_id": user_id, "article_id": article_id, "created_at": now}
+    def comments(self, user_ids: list[int], article_ids: list[int], per_article: float) -> None:
+        rng = self.rng
 
-    for batch in _batched(favorite_rows()):
-        session.execute(insert(Favorite), batch)
-        report.favorites += len(batch)
-    progress(f"favorites: {report.favorites}")
+        def rows() -> Iterator[dict[str, Any]]:
+            for _ in range(int(len(article_ids) * per_article)):
+                when = self.now - timedelta(minutes=rng.randint(1, 60 * 24 * 300))
+                yield {
+                    "article_id": rng.choice(article_ids),
+                    "author_id": rng.choice(user_ids),
+                    "body": " ".join(_sentence(rng) for _ in range(rng.randint(1, 3))),
+                    "created_at": when,
+                    "updated_at": when,
+                }
 
-    def comment_rows() -> Iterator[dict[str, Any]]:
-        total = int(len(article_ids) * comments_per_article)
-        for _ in range(total):
-            when = now - timedelta(minutes=rng.randint(1, 60 * 24 * 300))
-            yield {
-                "article_id": rng.choice(article_ids),
-                "author_id": rng.choice(user_ids),
-                "body": " ".join(_sentence(rng) for _ in range(rng.randint(1, 3))),
-                "created_at": when,
-                "updated_at": when,
-            }
+        self.report.comments = self._insert(Comment, rows())
+        self.progress(f"comments: {self.report.comments}")
 
-    for batch in _batched(comment_rows()):
-        session.execute(insert(Comment), batch)
-        report.comments += len(batch)
-    progress(f"comments: {report.comments}")
-
-    counts = (
-        select(func.count())
-        .where(Favorite.article_id == Article.id)
-        .correlate(Article)
-        .scalar_subquery()
-    )
-    session.execute(
-        update(Article).where(Article.id >= first_article).values(favorites_count=counts),
-        execution_options={"synchronize_session": False},
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE"))
-    return report
+    def count_favorites(self, article_ids: list[int]) -> None:
+        if not article_ids:
+            return
+        counts = (
+            select(func.count())
+            .where(Favorite.article_id == Article.id)
+            .correlate(Article)
+            .scalar_subquery()
+        )
+        self.session.execute(
+            update(Article).where(Article.id >= article_ids[0]).values(favorites_count=counts),
+            execution_options={"synchronize_session": False},
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("ANALYZE"))
