@@ -181,7 +181,7 @@ def test_update_profile_refuses_non_http_images(session: Session) -> None:
     user = UserFactory()
     with pytest.raises(ValidationFailed) as caught:
         accounts.update_profile(session, user, {"image_url": "javascript:alert(1)"})
-    assert "image" in caught.value.errors
+    assert "image_url" in caught.value.errors
 
 
 def test_email_change_needs_the_current_password(session: Session) -> None:

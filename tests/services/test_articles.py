@@ -107,7 +107,7 @@ def test_update_tags_empty_list_clears_and_none_is_refused(session: Session) -> 
     article = write(session, author)
     with pytest.raises(ValidationFailed) as caught:
         articles.update_article(session, author, article, {"tags": None})
-    assert "tagList" in caught.value.errors
+    assert "tags" in caught.value.errors
     articles.update_article(session, author, article, {"tags": []})
     assert article.tag_names == []
 
@@ -211,7 +211,7 @@ def test_nobody_can_favorite_a_draft_they_cannot_see(session: Session) -> None:
 def test_too_many_or_too_long_tags_are_refused(session: Session) -> None:
     with pytest.raises(ValidationFailed) as caught:
         write(session, UserFactory(), tags=[f"t{i}" for i in range(11)])
-    assert "tagList" in caught.value.errors
+    assert "tags" in caught.value.errors
     with pytest.raises(ValidationFailed):
         write(session, UserFactory(), tags=["x" * 100])
 

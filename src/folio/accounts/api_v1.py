@@ -26,10 +26,8 @@ from folio.api.common import (
     authenticated_user,
     current_user,
     documents,
-    rename_error_keys,
 )
 from folio.auth.api_v1 import TokenPairSchema, issue_pair
-from folio.core.errors import DomainError
 from folio.core.uow import current_session, transactional
 from folio.security import rate_limit, refuse_common_passwords
 from folio.social import rules as social
@@ -167,16 +165,13 @@ class Me(MethodView):
         user = authenticated_user()
         current_password = args.pop("current_password", None)
         changes: ProfileChanges = args  # type: ignore[assignment]
-        try:
-            accounts.update_profile(
-                current_session(),
-                user,
-                changes,
-                current_password=current_password,
-                refuse_common_passwords=refuse_common_passwords("api"),
-            )
-        except DomainError as error:
-            raise rename_error_keys(error, {"image": "image_url"}) from None
+        accounts.update_profile(
+            current_session(),
+            user,
+            changes,
+            current_password=current_password,
+            refuse_common_passwords=refuse_common_passwords("api"),
+        )
         return user
 
 

@@ -317,7 +317,7 @@ def _public_profile_updates(
     if "image_url" in changes:
         image = (changes["image_url"] or "").strip()
         if image and (problems := _image_problems(image)):
-            errors["image"] = problems
+            errors["image_url"] = problems
         updates["image_url"] = image or None
     if "email_notifications" in changes:
         updates["email_notifications"] = bool(changes["email_notifications"])

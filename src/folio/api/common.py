@@ -424,9 +424,3 @@ def _conditional_get(response: Response) -> Response:
 def install(app: Flask) -> None:
     app.before_request(_refuse_non_json_bodies)
     app.after_request(_conditional_get)
-
-
-def rename_error_keys(error: DomainError, renames: Mapping[str, str]) -> DomainError:
-    """The same error with service field names mapped to this face's names."""
-    error.errors = {renames.get(key, key): value for key, value in error.errors.items()}
-    return error

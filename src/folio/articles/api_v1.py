@@ -19,7 +19,6 @@ from folio.api.common import (
     encode_cursor,
     page_size,
     paginated,
-    rename_error_keys,
     versioned_etag,
 )
 from folio.articles import queries as article_queries
@@ -35,7 +34,7 @@ from folio.articles.schemas import (
     FeedArgs,
     article_json,
 )
-from folio.core.errors import DomainError, Unauthorized
+from folio.core.errors import Unauthorized
 from folio.core.uow import current_session, transactional
 from folio.models import Article, Status, User
 from folio.security import rate_limit
@@ -53,8 +52,6 @@ blp = ApiBlueprint(
     ),
 )
 
-# The services name the tag list as the RealWorld contract does; this face says "tags".
-_FIELD_NAMES = {"tagList": "tags"}
 _LINK = ["Link"]
 
 
@@ -132,18 +129,15 @@ class Articles(MethodView):
     def post(self, args: dict[str, Any]) -> Any:
         """Write an article (a draft unless `publish` is true)"""
         user = authenticated_user()
-        try:
-            article = articles.create_article(
-                current_session(),
-                user,
-                title=args["title"],
-                description=args["description"],
-                body=args["body"],
-                tags=args.get("tags") or [],
-                publish=args["publish"],
-            )
-        except DomainError as error:
-            raise rename_error_keys(error, _FIELD_NAMES) from None
+        article = articles.create_article(
+            current_session(),
+            user,
+            title=args["title"],
+            description=args["description"],
+            body=args["body"],
+            tags=args.get("tags") or [],
+            publish=args["publish"],
+        )
         answer = _answer(
             ArticleListing(article),
             201,
@@ -173,10 +167,7 @@ class ArticleItem(MethodView):
         article = article_queries.get_article(current_session(), user, slug)
         version = article.version
         changes: ArticleChanges = args  # type: ignore[assignment]
-        try:
-            articles.update_article(current_session(), user, article, changes)
-        except DomainError as error:
-            raise rename_error_keys(error, _FIELD_NAMES) from None
+        articles.update_article(current_session(), user, article, changes)
         # A stale copy: 412, and the error handler rolls the change back.
         check_if_match(version)
         answer = _answer(_listing(user, article))
@@ -205,10 +196,7 @@ class Publish(MethodView):
         """Publish a draft (its author; needs a description and a body)"""
         user = authenticated_user()
         article = article_queries.get_article(current_session(), user, slug)
-        try:
-            articles.publish_article(current_session(), user, article)
-        except DomainError as error:
-            raise rename_error_keys(error, _FIELD_NAMES) from None
+        articles.publish_article(current_session(), user, article)
         answer = _answer(_listing(user, article))
         return answer
 

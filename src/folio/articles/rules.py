@@ -103,7 +103,7 @@ def _validate(
     if problems := _text_problems(body, BODY_MAX, required=publishing):
         errors["body"] = problems
     if problems := _tag_problems(tags):
-        errors["tagList"] = problems
+        errors["tags"] = problems
     if errors:
         raise ValidationFailed(errors)
 
@@ -167,7 +167,7 @@ def update_article(
     if not can_edit(actor, article):
         raise Forbidden("article")
     if "tags" in changes and changes["tags"] is None:
-        raise ValidationFailed({"tagList": ["must be a list (use [] to remove all tags)"]})
+        raise ValidationFailed({"tags": ["must be a list (use [] to remove all tags)"]})
     title = (changes.get("title") or "").strip() if "title" in changes else article.title
     description = (
         (changes.get("description") or "").strip()

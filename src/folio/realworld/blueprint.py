@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
 from folio.auth.tokens import issue_access_token, request_user
-from folio.core.errors import Unauthorized, ValidationFailed
+from folio.core.errors import DomainError, Unauthorized, ValidationFailed
 from folio.core.uow import current_session
 from folio.models import User
 
@@ -21,6 +21,18 @@ SCHEME = "Token"
 DEFAULT_LIMIT = 20
 # Offsets beyond a 32-bit integer are refused rather than handed to the database.
 OFFSET_MAX = 2**31 - 1
+
+
+# The rules name fields as Folio does; the RealWorld contract names two of them otherwise.
+REALWORLD_FIELD_NAMES = {"tags": "tagList", "image_url": "image"}
+
+
+@bp.errorhandler(DomainError)
+def _domain_error_in_realworld_names(error: DomainError) -> Any:
+    from folio.errors import handle_domain_error
+
+    error.errors = {REALWORLD_FIELD_NAMES.get(k, k): v for k, v in error.errors.items()}
+    return handle_domain_error(error)
 
 
 def session() -> Session:

@@ -16,9 +16,6 @@ from folio.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Service field names that differ from the form's.
-FIELD_ALIASES = {"tagList": "tags", "image": "image_url"}
-
 
 def viewer() -> User | None:
     """The signed-in user, or None for an anonymous reader."""
@@ -43,7 +40,7 @@ def apply_errors(
     no field of this form go to ``form.form_errors``.
     """
     for key, messages in errors.items():
-        name = (aliases or {}).get(key) or FIELD_ALIASES.get(key, key)
+        name = (aliases or {}).get(key, key)
         field = form._fields.get(name)
         if field is None or name == "csrf_token":
             form.form_errors.extend(f"{key.replace('_', ' ').capitalize()} {m}" for m in messages)
