@@ -39,17 +39,74 @@ def pytest_report_header() -> str:
     return f"folio database: {url or 'temporary SQLite file'}"
 
 
+HEAVY_MARKERS = ("e2e", "stack", "faults")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Under pytest-xdist (--dist loadgroup) the suites that start servers or a browser
+    # run in one worker, so their session fixtures start once.
+    for item in items:
+        if any(item.get_closest_marker(name) for name in HEAVY_MARKERS):
+            item.add_marker(pytest.mark.xdist_group("servers"))
+        # schemathesis names each operation's test in ``name`` but gives them all one node
+        # id, and pytest-xdist schedules by node id: only one operation would run.
+        if item.parent is not None and item.nodeid.rsplit("::", 1)[-1] != item.name:
+            item._id = item.parent.id.child(item.name)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The database the whole run uses, upgraded once from the migrations."""
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The database the whole run uses, upgraded once from the migrations.
+
+    Each pytest-xdist worker gets a database of its own: on PostgreSQL a copy named after
+    the worker beside ``TEST_DATABASE_URL`` (made here, dropped at the end), on SQLite a
+    file in the worker's temporary directory.
+    """
     url = os.environ.get("TEST_DATABASE_URL") or (
         "sqlite:///" + str(tmp_path_factory.mktemp("db") / "folio-test.db")
     )
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    own = worker is not None and url.startswith("postgresql")
+    if own:
+        url = _create_database(url, worker or "")
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade(directory=_migrations())
         db.engine.dispose()
-    return url
+    yield url
+    if own:
+        _drop_database(url)
+
+
+def _server_engine(url: str) -> tuple[Engine, str]:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url).set(drivername="postgresql+psycopg")
+    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    return server, str(parsed.database)
+
+
+def _create_database(url: str, worker: str) -> str:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    server, name = _server_engine(url)
+    own = f"{name}_{worker}"
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{own}"'))
+    server.dispose()
+    return make_url(url).set(database=own).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    from sqlalchemy import text
+
+    server, name = _server_engine(url)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
 
 
 def _migrations() -> str:
