@@ -54,12 +54,12 @@ _password: dict[str, Any] = {
 
 
 class ProfileSchema(Schema):
-    """What anyone may see of a user: never the email."""
+    """What anyone may see of a user: never the email. Dumps a ``social.Profile``."""
 
-    username = fields.String(required=True)
-    display_name = fields.String(required=True, allow_none=True)
-    bio = fields.String(required=True, allow_none=True)
-    image_url = fields.String(required=True, allow_none=True)
+    username = fields.String(required=True, attribute="user.username")
+    display_name = fields.String(required=True, allow_none=True, attribute="user.display_name")
+    bio = fields.String(required=True, allow_none=True, attribute="user.bio")
+    image_url = fields.String(required=True, allow_none=True, attribute="user.image_url")
     following = fields.Boolean(
         required=True, metadata={"description": "Whether you follow them (false anonymously)."}
     )
@@ -108,17 +108,6 @@ class PasswordChangeSchema(Schema):
         required=True, load_only=True, validate=validate.Length(min=1, max=PASSWORD_MAX)
     )
     new_password = fields.String(required=True, load_only=True, **_password)
-
-
-def profile_json(profile: social.Profile) -> dict[str, Any]:
-    user = profile.user
-    return {
-        "username": user.username,
-        "display_name": user.display_name,
-        "bio": user.bio,
-        "image_url": user.image_url,
-        "following": profile.following,
-    }
 
 
 @blp.route("/users")
@@ -205,9 +194,9 @@ class Profile(MethodView):
     @auth_optional
     @blp.response(200, ProfileSchema)
     @documents(304, 404, parameters=["IfNoneMatch"])
-    def get(self, username: str) -> dict[str, Any]:
+    def get(self, username: str) -> social.Profile:
         """A user's public profile"""
-        return profile_json(social.profile(current_session(), current_user(), username))
+        return social.profile(current_session(), current_user(), username)
 
 
 @blp.route("/profiles/<string:username>/follow")
@@ -216,16 +205,14 @@ class Follow(MethodView):
     @blp.response(200, ProfileSchema)
     @documents(404, 422)
     @transactional
-    def post(self, username: str) -> dict[str, Any]:
+    def post(self, username: str) -> social.Profile:
         """Follow a user (following twice changes nothing)"""
-        profile = social.follow(current_session(), authenticated_user(), username)
-        return profile_json(profile)
+        return social.follow(current_session(), authenticated_user(), username)
 
     @auth_required
     @blp.response(200, ProfileSchema)
     @documents(404)
     @transactional
-    def delete(self, username: str) -> dict[str, Any]:
+    def delete(self, username: str) -> social.Profile:
         """Stop following a user"""
-        profile = social.unfollow(current_session(), authenticated_user(), username)
-        return profile_json(profile)
+        return social.unfollow(current_session(), authenticated_user(), username)

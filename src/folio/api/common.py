@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, request
 from flask_smorest import Blueprint
+from flask_smorest.utils import get_appcontext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -414,11 +415,23 @@ def _conditional_get(response: Response) -> Response:
     response.vary.add("Authorization")
     if response.status_code == 401:
         response.headers.setdefault("WWW-Authenticate", f'{SCHEME} realm="folio"')
+    _tag_a_versioned_representation(response)
     if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json:
         response.headers.setdefault("Cache-Control", "private, no-cache")
         response.add_etag(overwrite=False)
         response.make_conditional(request)
     return response
+
+
+def _tag_a_versioned_representation(response: Response) -> None:
+    """A resource with a ``version`` (an article) gets :func:`versioned_etag`, from the
+    data flask-smorest dumped for this response (no second serialisation)."""
+    if response.status_code not in (200, 201) or "ETag" in response.headers:
+        return
+    dumped = get_appcontext().get("result_dump")
+    version = dumped.get("version") if isinstance(dumped, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool):
+        response.headers["ETag"] = versioned_etag(version, dumped)
 
 
 def install(app: Flask) -> None:

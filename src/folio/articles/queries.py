@@ -77,6 +77,10 @@ class ArticleListing:
     favorited: bool = False
     following: bool = False
 
+    @property
+    def author_profile(self) -> social.Profile:
+        return social.Profile(self.article.author, self.following)
+
 
 @dataclass(frozen=True)
 class ArticlePage:

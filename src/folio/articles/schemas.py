@@ -6,16 +6,11 @@ Inputs list every field a client may set; anything else (``author``, ``status``,
 
 from __future__ import annotations
 
-from typing import Any
-
 from marshmallow import Schema, fields, validate
 
-from folio.accounts.api_v1 import ProfileSchema, profile_json
+from folio.accounts.api_v1 import ProfileSchema
 from folio.api.common import ChangesSchema, CursorPageArgs, StrictBoolean, page_schema
-from folio.articles.queries import ArticleListing
 from folio.articles.rules import BODY_MAX, DESCRIPTION_MAX, TAG_MAX, TAGS_PER_ARTICLE, TITLE_MAX
-from folio.models import Article
-from folio.social.rules import Profile
 
 LIST_STATUSES = ("published", "draft", "mine")
 
@@ -74,32 +69,41 @@ class ArticleUpdateSchema(ChangesSchema):
 
 
 class ArticleSummarySchema(Schema):
-    """An article as lists show it (without its body)."""
+    """An article as lists show it (without its body). Dumps an ``ArticleListing``."""
 
-    slug = fields.String(required=True)
-    title = fields.String(required=True)
-    description = fields.String(required=True)
-    tags = fields.List(fields.String(), required=True)
+    slug = fields.String(required=True, attribute="article.slug")
+    title = fields.String(required=True, attribute="article.title")
+    description = fields.String(required=True, attribute="article.description")
+    tags = fields.List(fields.String(), required=True, attribute="article.tag_names")
     status = fields.String(
-        required=True, validate=validate.OneOf(["draft", "published"]), metadata={}
+        required=True,
+        validate=validate.OneOf(["draft", "published"]),
+        metadata={},
+        attribute="article.status",
     )
-    created_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
-    published_at = fields.DateTime(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True, attribute="article.created_at")
+    updated_at = fields.DateTime(required=True, attribute="article.updated_at")
+    published_at = fields.DateTime(required=True, allow_none=True, attribute="article.published_at")
     favorited = fields.Boolean(
         required=True, metadata={"description": "Whether you favorited it (false anonymously)."}
     )
-    favorites_count = fields.Integer(required=True)
+    favorites_count = fields.Integer(required=True, attribute="article.favorites_count")
     version = fields.Integer(
-        required=True, metadata={"description": "Moves on every change to the article."}
+        required=True,
+        metadata={"description": "Moves on every change to the article."},
+        attribute="article.version",
     )
-    author = fields.Nested(ProfileSchema, required=True)
+    author = fields.Nested(ProfileSchema, required=True, attribute="author_profile")
 
 
 class ArticleSchema(ArticleSummarySchema):
-    body = fields.String(required=True, metadata={"description": "The Markdown source."})
+    body = fields.String(
+        required=True, metadata={"description": "The Markdown source."}, attribute="article.body"
+    )
     body_html = fields.String(
-        required=True, metadata={"description": "The body rendered to sanitised HTML."}
+        required=True,
+        metadata={"description": "The body rendered to sanitised HTML."},
+        attribute="article.body_html",
     )
 
 
@@ -131,27 +135,3 @@ class FeedArgs(CursorPageArgs):
 
 
 ArticlePageSchema = page_schema("ArticlePage", ArticleSummarySchema, cursor=True)
-
-
-def article_json(listing: ArticleListing, *, body: bool = True) -> dict[str, Any]:
-    """The JSON of an article for its viewer; call before the commit (relations load
-    only through the services)."""
-    article: Article = listing.article
-    data: dict[str, Any] = {
-        "slug": article.slug,
-        "title": article.title,
-        "description": article.description,
-        "tags": article.tag_names,
-        "status": article.status,
-        "created_at": article.created_at,
-        "updated_at": article.updated_at,
-        "published_at": article.published_at,
-        "favorited": listing.favorited,
-        "favorites_count": article.favorites_count,
-        "version": article.version,
-        "author": profile_json(Profile(article.author, listing.following)),
-    }
-    if body:
-        data["body"] = article.body
-        data["body_html"] = article.body_html
-    return data

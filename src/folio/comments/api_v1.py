@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from folio.accounts.api_v1 import ProfileSchema, profile_json
+from folio.accounts.api_v1 import ProfileSchema
 from folio.api.common import (
     ApiBlueprint,
     PageArgs,
@@ -25,7 +25,6 @@ from folio.comments import rules as comments
 from folio.comments.rules import COMMENT_MAX, CommentListing
 from folio.core.uow import current_session, transactional
 from folio.security import rate_limit
-from folio.social.rules import Profile
 
 blp = ApiBlueprint(
     "comments",
@@ -44,25 +43,16 @@ class CommentCreateSchema(Schema):
 
 
 class CommentSchema(Schema):
-    id = fields.Integer(required=True)
-    body = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
-    author = fields.Nested(ProfileSchema, required=True)
+    """A comment as its viewer sees it. Dumps a ``CommentListing``."""
+
+    id = fields.Integer(required=True, attribute="comment.id")
+    body = fields.String(required=True, attribute="comment.body")
+    created_at = fields.DateTime(required=True, attribute="comment.created_at")
+    updated_at = fields.DateTime(required=True, attribute="comment.updated_at")
+    author = fields.Nested(ProfileSchema, required=True, attribute="author_profile")
 
 
 CommentPageSchema = page_schema("CommentPage", CommentSchema)
-
-
-def comment_json(listing: CommentListing) -> dict[str, Any]:
-    comment = listing.comment
-    return {
-        "id": comment.id,
-        "body": comment.body,
-        "created_at": comment.created_at,
-        "updated_at": comment.updated_at,
-        "author": profile_json(Profile(comment.author, listing.following)),
-    }
 
 
 @blp.route("")
@@ -79,7 +69,7 @@ class Comments(MethodView):
         size = page_size(args)
         page = int(args["page"])
         start = (page - 1) * size
-        items = [comment_json(item) for item in listed[start : start + size]]
+        items = listed[start : start + size]
         return paginated(items, total=len(listed), page=page, size=size)
 
     @rate_limit("COMMENT")
@@ -93,7 +83,7 @@ class Comments(MethodView):
         user = authenticated_user()
         article = article_queries.get_article(current_session(), user, slug)
         comment = comments.add_comment(current_session(), user, article, args["body"])
-        body = comment_json(CommentListing(comment, following=False))
+        body = CommentListing(comment, following=False)
         return body, 201
 
 

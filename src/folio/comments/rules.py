@@ -12,6 +12,7 @@ from folio.comments.events import CommentAdded, CommentDeleted
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
 from folio.models import Article, Comment, Follow, User, now_utc
+from folio.social.rules import Profile
 
 COMMENT_MAX = 5000
 
@@ -20,6 +21,10 @@ COMMENT_MAX = 5000
 class CommentListing:
     comment: Comment
     following: bool  # whether the viewer follows the comment's author
+
+    @property
+    def author_profile(self) -> Profile:
+        return Profile(self.comment.author, self.following)
 
 
 def can_delete_comment(viewer: User | None, comment: Comment, article: Article) -> bool:
