@@ -54,7 +54,7 @@ DEEP_PAGE = 2000
 # but one load generator on 127.0.0.1 would otherwise be stopped after ten comments.
 RAISED_LIMITS = {
     f"{key}{suffix}": "1000000 per minute"
-    for key in ("SIGNIN", "REGISTER", "RESET", "TOKENS", "COMMENT")
+    for key in ("SIGNIN", "REGISTER", "RESET", "TOKENS", "COMMENT", "WRITE", "PREVIEW")
     for suffix in ("", "_ACCOUNT")
 }
 

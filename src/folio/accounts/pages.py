@@ -8,13 +8,13 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import login_required, login_user, logout_user
 
 from folio.accounts import rules as accounts
+from folio.accounts.forms import DeactivateForm, EmailForm, PasswordForm, ProfileForm
 from folio.accounts.rules import ProfileChanges
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, transactional, unit_of_work
 from folio.models import User
 from folio.security import refuse_common_passwords
 from folio.web import bp
-from folio.web.forms import DeactivateForm, EmailForm, PasswordForm, ProfileForm
 from folio.web.helpers import apply_errors, no_store, signed_in_user
 
 

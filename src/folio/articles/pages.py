@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from folio.articles import queries as article_queries
 from folio.articles import rules as articles
+from folio.articles.forms import ArticleForm, split_tags
 from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
@@ -15,7 +16,6 @@ from folio.models import Article
 from folio.security import rate_limit, safe_next_url
 from folio.web import bp
 from folio.web.filters import markdown_html
-from folio.web.forms import ArticleForm, split_tags
 from folio.web.helpers import apply_errors, large_form, no_store, signed_in_user
 
 ACTIONS = {"draft", "publish", "preview", "save"}

@@ -1,74 +1,11 @@
-"""Forms for the writer's pages. Rules live in the services; forms carry the fields."""
+"""Forms the reading pages share."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField, TextAreaField
-from wtforms.validators import EqualTo, InputRequired, Optional
-
-
-def split_tags(value: str | None) -> list[str]:
-    """ "python, web dev" -> ["python", "web dev"]; the service normalises each tag."""
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
-class ArticleForm(FlaskForm):
-    title = StringField("Title", render_kw={"autocomplete": "off", "maxlength": 200})
-    description = StringField(
-        "Description", description="One or two sentences for lists, feeds and search engines."
-    )
-    body = TextAreaField(
-        "Body",
-        description="Markdown: **bold**, _italic_, # headings, - lists, [links](https://…);"
-        " fence code with three backticks and a language name for highlighting.",
-    )
-    tags = StringField("Tags", description="Separate tags with commas, e.g. python, web design.")
+from wtforms import TextAreaField
+from wtforms.validators import Optional
 
 
 class CommentForm(FlaskForm):
     body = TextAreaField("Comment", validators=[Optional()])
-
-
-class ProfileForm(FlaskForm):
-    username = StringField("Username", render_kw={"autocomplete": "username"})
-    display_name = StringField("Display name", validators=[Optional()])
-    bio = TextAreaField("Bio", validators=[Optional()])
-    image_url = StringField(
-        "Avatar image URL",
-        validators=[Optional()],
-        description="An https:// link to a square picture; empty shows your initials.",
-    )
-    email_notifications = BooleanField(
-        "Email me about comments on my articles and new articles from people I follow"
-    )
-
-
-class EmailForm(FlaskForm):
-    email = StringField("New email", render_kw={"autocomplete": "email", "type": "email"})
-    current_password = PasswordField(
-        "Current password", render_kw={"autocomplete": "current-password"}
-    )
-
-
-class PasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password", render_kw={"autocomplete": "current-password"}
-    )
-    new_password = PasswordField(
-        "New password",
-        render_kw={"autocomplete": "new-password"},
-        description="At least 8 characters; common passwords are refused.",
-    )
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[EqualTo("new_password", message="Repeat new password does not match.")],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-
-class DeactivateForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password",
-        validators=[InputRequired(message="Current password can't be blank")],
-        render_kw={"autocomplete": "current-password"},
-    )

@@ -1,0 +1,24 @@
+"""The editor's form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+
+
+def split_tags(value: str | None) -> list[str]:
+    """ "python, web dev" -> ["python", "web dev"]; the service normalises each tag."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class ArticleForm(FlaskForm):
+    title = StringField("Title", render_kw={"autocomplete": "off", "maxlength": 200})
+    description = StringField(
+        "Description", description="One or two sentences for lists, feeds and search engines."
+    )
+    body = TextAreaField(
+        "Body",
+        description="Markdown: **bold**, _italic_, # headings, - lists, [links](https://…);"
+        " fence code with three backticks and a language name for highlighting.",
+    )
+    tags = StringField("Tags", description="Separate tags with commas, e.g. python, web design.")
