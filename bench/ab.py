@@ -93,6 +93,8 @@ print(json.dumps(out))
 def run_version(src: Path, meta: dict[str, object], requests: int, scratch: Path) -> dict:
     db = scratch / "ab.db"
     for suffix in ("", "-wal", "-shm"):
+        # A write-ahead log left by the previous run must not meet a fresh copy.
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
         source = DATA / f"folio-bench.db{suffix}"
         if source.exists():
             shutil.copyfile(source, f"{db}{suffix}")
@@ -115,7 +117,7 @@ def run_version(src: Path, meta: dict[str, object], requests: int, scratch: Path
         check=False,
     )
     if done.returncode != 0:
-        raise SystemExit(f"{src}: {done.stderr[-3000:]}")
+        raise SystemExit(f"{src}: {done.stderr[-3000:]}\n{done.stdout[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 

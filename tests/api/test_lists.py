@@ -113,6 +113,25 @@ def test_page_size_is_capped(client: FlaskClient, seven: list[str]) -> None:
     assert (body["page_size"], len(body["items"]), body["pages"]) == (5, 5, 2)
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("colour=blue", "colour"),
+        ("page=0", "page"),
+        ("page=100001", "page"),
+        ("page_size=0", "page_size"),
+        ("page=two", "page"),
+    ],
+)
+def test_bad_or_unknown_list_arguments_are_named(
+    client: FlaskClient, query: str, field: str
+) -> None:
+    for path in ("/api/v1/articles", "/api/v1/tags", "/api/v1/articles/no-such/comments"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 422, (path, query)
+        assert field in response.get_json()["errors"], (path, response.get_json())
+
+
 def test_a_page_past_the_end_is_empty_not_an_error(client: FlaskClient, seven: list[str]) -> None:
     body = client.get("/api/v1/articles?page=99&page_size=5").get_json()
     assert (body["items"], body["total"], body["pages"]) == ([], 7, 2)

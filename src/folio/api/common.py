@@ -19,8 +19,9 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, request
 from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
 from flask_smorest.utils import get_appcontext
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 from werkzeug.exceptions import UnsupportedMediaType
 
 from folio.auth import tokens
@@ -44,9 +45,22 @@ class ApiBlueprint(Blueprint):
     """A flask-smorest blueprint whose operations also document, from the decorators below,
     their security, their error responses and their conditional-request headers."""
 
+    # flask-smorest paginates (``@blp.paginate()``, the view sets ``item_count``); Folio's
+    # lists answer an envelope with RFC 8288 ``Link`` headers instead of ``X-Pagination``.
+    PAGINATION_HEADER_NAME = "Link"
+    DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": None}
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_folio_doc)
+
+    def _set_pagination_metadata(
+        self, page_params: PaginationParameters, result: Any, headers: Any
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        return envelope(page_params, result, headers)
+
+    def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
+        resp_doc.setdefault("headers", {})["Link"] = "Link"
 
     @staticmethod
     def _prepare_folio_doc(
@@ -237,23 +251,17 @@ def auth_optional(func: F) -> F:
 # --- pagination ---------------------------------------------------------------------------
 
 
-class PageArgs(Schema):
-    page = fields.Integer(
-        load_default=1,
-        validate=validate.Range(min=1, max=MAX_PAGE),
-        metadata={"description": "Page number, from 1."},
-    )
-    page_size = fields.Integer(
-        load_default=20,
-        validate=validate.Range(min=1),
-        metadata={
-            "description": "Items per page; values above the server's maximum "
-            "(`API_MAX_PAGE_SIZE`, 100 by default) are capped."
-        },
-    )
+class QueryArgs(Schema):
+    """Query arguments of a paginated list: ``page`` and ``page_size`` belong to
+    flask-smorest's pagination and are left to it; views load these with ``unknown=RAISE``
+    so that any other unknown argument is refused (422)."""
+
+    @pre_load
+    def _leave_paging_to_the_paginator(self, data: Any, **_kwargs: Any) -> Any:
+        return {key: data[key] for key in data if key not in ("page", "page_size")}
 
 
-class CursorPageArgs(PageArgs):
+class CursorArgs(QueryArgs):
     cursor = fields.String(
         validate=validate.Length(max=200),
         metadata={
@@ -270,7 +278,13 @@ class PageSchema(Schema):
     total = fields.Integer(required=True, metadata={"description": "Items in all pages."})
     page = fields.Integer(required=True)
     pages = fields.Integer(required=True, metadata={"description": "Number of pages."})
-    page_size = fields.Integer(required=True)
+    page_size = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Items per page; a `page_size` above the server's maximum "
+            "(`API_MAX_PAGE_SIZE`, 100 by default) is capped."
+        },
+    )
 
 
 def page_schema(
@@ -288,8 +302,15 @@ def page_schema(
     return type(name, (PageSchema,), attrs)
 
 
-def page_size(args: Mapping[str, Any]) -> int:
-    return min(int(args["page_size"]), int(current_app.config["API_MAX_PAGE_SIZE"]))
+def page_window(params: PaginationParameters) -> tuple[int, int]:
+    """``(limit, offset)`` of a page, its size capped at ``API_MAX_PAGE_SIZE``.
+
+    :raises ValidationFailed: ``page`` is beyond any list Folio serves.
+    """
+    if params.page > MAX_PAGE:
+        raise ValidationFailed({"page": [f"must be at most {MAX_PAGE}"]})
+    params.page_size = min(params.page_size, int(current_app.config["API_MAX_PAGE_SIZE"]))
+    return params.page_size, params.first_item
 
 
 def encode_cursor(position: tuple[datetime, int] | None) -> str | None:
@@ -318,16 +339,16 @@ def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
     return when, ident
 
 
-def paginated(
-    items: list[Any],
-    *,
-    total: int,
-    page: int,
-    size: int,
-    next_cursor: str | None = None,
-    with_cursor: bool = False,
-) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """The list envelope, status and ``Link`` header (RFC 8288: first, prev, next, last)."""
+_NO_CURSOR = object()
+
+
+def envelope(
+    params: PaginationParameters, items: Any, headers: Any
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The list envelope and its ``Link`` header (RFC 8288: first, prev, next, last), from
+    what the view left on flask-smorest's pagination parameters: ``item_count`` and, for
+    cursor lists, ``next_cursor``."""
+    page, size, total = params.page, params.page_size, int(params.item_count or 0)
     pages = max(1, math.ceil(total / size)) if size else 1
     body: dict[str, Any] = {
         "items": items,
@@ -336,7 +357,8 @@ def paginated(
         "pages": pages,
         "page_size": size,
     }
-    if with_cursor:
+    next_cursor = getattr(params, "next_cursor", _NO_CURSOR)
+    if next_cursor is not _NO_CURSOR:
         body["next_cursor"] = next_cursor if page < pages else None
     links = {"first": _page_url(1, size), "last": _page_url(pages, size)}
     if page > 1:
@@ -344,8 +366,8 @@ def paginated(
     if page < pages:
         links["next"] = _page_url(page + 1, size, body.get("next_cursor"))
     order = ("first", "prev", "next", "last")
-    header = ", ".join(f'<{links[rel]}>; rel="{rel}"' for rel in order if rel in links)
-    return body, 200, {"Link": header}
+    link = ", ".join(f'<{links[rel]}>; rel="{rel}"' for rel in order if rel in links)
+    return body, {**dict(headers or {}), "Link": link}
 
 
 def _page_url(page: int, size: int, cursor: str | None = None) -> str:

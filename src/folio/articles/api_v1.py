@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import url_for
 from flask.views import MethodView
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import RAISE
 
 from folio.api.common import (
     ApiBlueprint,
@@ -17,8 +19,7 @@ from folio.api.common import (
     decode_cursor,
     documents,
     encode_cursor,
-    page_size,
-    paginated,
+    page_window,
 )
 from folio.articles import queries as article_queries
 from folio.articles import rules as articles
@@ -50,24 +51,21 @@ blp = ApiBlueprint(
     ),
 )
 
-_LINK = ["Link"]
 
-
-def _list(viewer: User | None, filters: ArticleFilter, args: dict[str, Any]) -> Any:
-    size = page_size(args)
-    page = int(args["page"])
+def _list(
+    viewer: User | None,
+    filters: ArticleFilter,
+    args: dict[str, Any],
+    pagination: PaginationParameters,
+) -> list[ArticleListing]:
+    limit, offset = page_window(pagination)
     after = decode_cursor(args.get("cursor"))
     result = article_queries.list_articles(
-        current_session(), viewer, filters, limit=size, offset=(page - 1) * size, after=after
+        current_session(), viewer, filters, limit=limit, offset=offset, after=after
     )
-    return paginated(
-        result.items,
-        total=result.total,
-        page=page,
-        size=size,
-        next_cursor=encode_cursor(result.next_cursor),
-        with_cursor=True,
-    )
+    pagination.item_count = result.total
+    pagination.next_cursor = encode_cursor(result.next_cursor)
+    return result.items
 
 
 def _answer(listing: ArticleListing, status: int = 200, **headers: str) -> Any:
@@ -86,10 +84,11 @@ def _listing(viewer: User, article: Article) -> ArticleListing:
 @blp.route("/articles")
 class Articles(MethodView):
     @auth_optional
-    @blp.arguments(ArticleListArgs, location="query")
+    @blp.arguments(ArticleListArgs, location="query", unknown=RAISE)
     @blp.response(200, ArticlePageSchema)
-    @documents(304, parameters=["IfNoneMatch"], headers=_LINK)
-    def get(self, args: dict[str, Any]) -> Any:
+    @blp.paginate()
+    @documents(304, parameters=["IfNoneMatch"])
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:
         """List articles, newest first
 
         Filters combine. Pages: `page` and `page_size`, or `cursor` for deep pages.
@@ -106,7 +105,7 @@ class Articles(MethodView):
             mine=status != "published",
             status=Status.DRAFT if status == "draft" else None,
         )
-        return _list(viewer, filters, args)
+        return _list(viewer, filters, args, pagination_parameters)
 
     @rate_limit("WRITE")
     @auth_required
@@ -243,9 +242,11 @@ class Favorite(MethodView):
 @blp.route("/feed")
 class Feed(MethodView):
     @auth_required
-    @blp.arguments(FeedArgs, location="query")
+    @blp.arguments(FeedArgs, location="query", unknown=RAISE)
     @blp.response(200, ArticlePageSchema)
-    @documents(304, parameters=["IfNoneMatch"], headers=_LINK)
-    def get(self, args: dict[str, Any]) -> Any:
+    @blp.paginate()
+    @documents(304, parameters=["IfNoneMatch"])
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:
         """Articles by the authors you follow, newest first"""
-        return _list(authenticated_user(), ArticleFilter(feed=True), args)
+        viewer = authenticated_user()
+        return _list(viewer, ArticleFilter(feed=True), args, pagination_parameters)

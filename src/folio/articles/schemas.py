@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from folio.accounts.api_v1 import ProfileSchema
-from folio.api.common import ChangesSchema, CursorPageArgs, StrictBoolean, page_schema
+from folio.api.common import ChangesSchema, CursorArgs, StrictBoolean, page_schema
 from folio.articles.rules import BODY_MAX, DESCRIPTION_MAX, TAG_MAX, TAGS_PER_ARTICLE, TITLE_MAX
 
 LIST_STATUSES = ("published", "draft", "mine")
@@ -107,7 +107,7 @@ class ArticleSchema(ArticleSummarySchema):
     )
 
 
-class ArticleListArgs(CursorPageArgs):
+class ArticleListArgs(CursorArgs):
     tag = fields.String(validate=validate.Length(min=1, max=TAG_MAX))
     author = fields.String(
         validate=validate.Length(min=1, max=30), metadata={"description": "A username."}
@@ -130,7 +130,7 @@ class ArticleListArgs(CursorPageArgs):
     )
 
 
-class FeedArgs(CursorPageArgs):
+class FeedArgs(CursorArgs):
     pass
 
 

@@ -5,16 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import fields
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import RAISE, fields
 
-from folio.api.common import (
-    ApiBlueprint,
-    PageArgs,
-    documents,
-    page_schema,
-    page_size,
-    paginated,
-)
+from folio.api.common import ApiBlueprint, QueryArgs, documents, page_schema, page_window
 from folio.articles import queries as article_queries
 from folio.core.uow import current_session
 
@@ -30,16 +24,13 @@ TagPageSchema = page_schema("TagPage", fields.String(metadata={"example": "pytho
 
 @blp.route("/tags")
 class Tags(MethodView):
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(QueryArgs, location="query", unknown=RAISE)
     @blp.response(200, TagPageSchema)
-    @documents(304, parameters=["IfNoneMatch"], headers=["Link"])
-    def get(self, args: dict[str, Any]) -> Any:
+    @blp.paginate()
+    @documents(304, parameters=["IfNoneMatch"])
+    def get(self, _args: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:
         """Tags in use, most used first"""
-        size = page_size(args)
-        page = int(args["page"])
-        names = article_queries.popular_tags(
-            current_session(), limit=size, offset=(page - 1) * size
-        )
-        return paginated(
-            names, total=article_queries.count_tags(current_session()), page=page, size=size
-        )
+        limit, offset = page_window(pagination_parameters)
+        session = current_session()
+        pagination_parameters.item_count = article_queries.count_tags(session)
+        return article_queries.popular_tags(session, limit=limit, offset=offset)

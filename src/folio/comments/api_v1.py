@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import RAISE, Schema, fields, validate
 
 from folio.accounts.api_v1 import ProfileSchema
 from folio.api.common import (
     ApiBlueprint,
-    PageArgs,
+    QueryArgs,
     auth_optional,
     auth_required,
     authenticated_user,
     current_user,
     documents,
     page_schema,
-    page_size,
-    paginated,
+    page_window,
 )
 from folio.articles import queries as article_queries
 from folio.comments import rules as comments
@@ -58,19 +58,20 @@ CommentPageSchema = page_schema("CommentPage", CommentSchema)
 @blp.route("")
 class Comments(MethodView):
     @auth_optional
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(QueryArgs, location="query", unknown=RAISE)
     @blp.response(200, CommentPageSchema)
-    @documents(304, 404, parameters=["IfNoneMatch"], headers=["Link"])
-    def get(self, args: dict[str, Any], slug: str) -> Any:
+    @blp.paginate()
+    @documents(304, 404, parameters=["IfNoneMatch"])
+    def get(
+        self, _args: dict[str, Any], slug: str, pagination_parameters: PaginationParameters
+    ) -> Any:
         """Comments on an article, oldest first"""
+        limit, offset = page_window(pagination_parameters)
         viewer = current_user()
         article = article_queries.get_article(current_session(), viewer, slug)
         listed = comments.list_comments(current_session(), viewer, article)
-        size = page_size(args)
-        page = int(args["page"])
-        start = (page - 1) * size
-        items = listed[start : start + size]
-        return paginated(items, total=len(listed), page=page, size=size)
+        pagination_parameters.item_count = len(listed)
+        return listed[offset : offset + limit]
 
     @rate_limit("COMMENT")
     @auth_required
