@@ -116,3 +116,56 @@ def test_core_imports_no_area(path: Path) -> None:
 def test_events_carry_ids_not_orm_objects(path: Path) -> None:
     # Subscribers run after the commit, maybe in another process: events hold plain values.
     assert "folio.models" not in _imported_modules(path)
+
+
+# Which areas an area's rules, queries, events and models may use: a layering, so no
+# two areas depend on each other (faces are free to combine areas).
+AREA_DEPENDENCIES: dict[str, set[str]] = {
+    "accounts": set(),
+    "social": {"accounts"},
+    "articles": {"accounts", "social"},
+    "comments": {"accounts", "social", "articles"},
+    "auth": {"accounts"},
+}
+CORE_MODULES = ("rules.py", "queries.py", "events.py", "models.py", "permissions.py", "search.py")
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """Imported modules, leaving out those under ``if TYPE_CHECKING:`` (types only)."""
+    tree = ast.parse(path.read_text("utf-8"))
+    typing_only = {
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+        for child in ast.walk(node)
+    }
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p
+        for area in AREA_DEPENDENCIES
+        for name in CORE_MODULES
+        for p in PACKAGE.glob(f"{area}/{name}")
+    ),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_areas_depend_on_each_other_in_layers_only(path: Path) -> None:
+    area = path.parent.name
+    allowed = AREA_DEPENDENCIES[area] | {area}
+    used = {
+        name.split(".")[1]
+        for name in _runtime_imports(path)
+        if name.startswith("folio.") and name.split(".")[1] in AREA_DEPENDENCIES
+    }
+    assert used <= allowed, f"{area}/{path.name} uses {sorted(used - allowed)}"
