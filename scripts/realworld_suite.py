@@ -38,13 +38,17 @@ DEFAULT_SUITE = SHARED / "realworld" / "hurl"
 DEFAULT_RUNNER = SHARED / "tools" / "hurlish.py"
 SUMMARY_RE = re.compile(r"(\d+) passed, (\d+) failed")
 
-# The suite registers about twenty users and posts a handful of comments per run, seconds
-# apart: the production limits (5 sign-ups a minute) would answer 429. The limiter stays
+# The suite registers about twenty users and writes a dozen articles and a handful of
+# comments per run, seconds apart: the production limits (5 sign-ups, 20 article saves a
+# minute per client) would answer 429. The limiter stays
 # on, with room for the suite, so the decorated views run as they do in production.
 SUITE_LIMITS = {
     "FLASK_RATELIMIT_REGISTER": "1000 per minute",
     "FLASK_RATELIMIT_SIGNIN": "1000 per minute",
     "FLASK_RATELIMIT_COMMENT": "1000 per minute",
+    "FLASK_RATELIMIT_WRITE": "1000 per minute",
+    "FLASK_RATELIMIT_WRITE_ACCOUNT": "1000 per minute",
+    "FLASK_RATELIMIT_REGISTER_TAKEN": "1000 per minute",
 }
 
 
