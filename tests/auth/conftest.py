@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from folio.models import User
 from tests.factories import UserFactory
-from tests.web.helpers import CommittingClient, sign_in
+from tests.web.helpers import CommittingClient, sign_in_through_the_session
 
 
 @pytest.fixture
@@ -24,5 +24,6 @@ def user(session: Session) -> User:
 
 @pytest.fixture
 def signed_in(client: FlaskClient, user: User) -> FlaskClient:
-    sign_in(client, user)
+    # Through the session: signing in itself is tested in tests/auth.
+    sign_in_through_the_session(client, user)
     return client
