@@ -54,12 +54,12 @@ _password: dict[str, Any] = {
 
 
 class ProfileSchema(Schema):
-    """What anyone may see of a user: never the email. Dumps a ``social.Profile``."""
+    """What anyone may see of a user: never the email. Dumps a ``social.ProfileView``."""
 
-    username = fields.String(required=True, attribute="user.username")
-    display_name = fields.String(required=True, allow_none=True, attribute="user.display_name")
-    bio = fields.String(required=True, allow_none=True, attribute="user.bio")
-    image_url = fields.String(required=True, allow_none=True, attribute="user.image_url")
+    username = fields.String(required=True)
+    display_name = fields.String(required=True, allow_none=True)
+    bio = fields.String(required=True, allow_none=True)
+    image_url = fields.String(required=True, allow_none=True)
     following = fields.Boolean(
         required=True, metadata={"description": "Whether you follow them (false anonymously)."}
     )
@@ -194,9 +194,9 @@ class Profile(MethodView):
     @auth_optional
     @blp.response(200, ProfileSchema)
     @documents(304, 404, parameters=["IfNoneMatch"])
-    def get(self, username: str) -> social.Profile:
+    def get(self, username: str) -> social.ProfileView:
         """A user's public profile"""
-        return social.profile(current_session(), current_user(), username)
+        return social.profile(current_session(), current_user(), username).view
 
 
 @blp.route("/profiles/<string:username>/follow")
@@ -205,14 +205,14 @@ class Follow(MethodView):
     @blp.response(200, ProfileSchema)
     @documents(404, 422)
     @transactional
-    def post(self, username: str) -> social.Profile:
+    def post(self, username: str) -> social.ProfileView:
         """Follow a user (following twice changes nothing)"""
-        return social.follow(current_session(), authenticated_user(), username)
+        return social.follow(current_session(), authenticated_user(), username).view
 
     @auth_required
     @blp.response(200, ProfileSchema)
     @documents(404)
     @transactional
-    def delete(self, username: str) -> social.Profile:
+    def delete(self, username: str) -> social.ProfileView:
         """Stop following a user"""
-        return social.unfollow(current_session(), authenticated_user(), username)
+        return social.unfollow(current_session(), authenticated_user(), username).view

@@ -23,7 +23,7 @@ from folio.api.common import (
 )
 from folio.articles import queries as article_queries
 from folio.articles import rules as articles
-from folio.articles.queries import ArticleFilter, ArticleListing
+from folio.articles.queries import ArticleFilter, ArticleListing, ArticleView
 from folio.articles.rules import ArticleChanges
 from folio.articles.schemas import (
     ArticleCreateSchema,
@@ -57,7 +57,7 @@ def _list(
     filters: ArticleFilter,
     args: dict[str, Any],
     pagination: PaginationParameters,
-) -> list[ArticleListing]:
+) -> list[ArticleView]:
     limit, offset = page_window(pagination)
     after = decode_cursor(args.get("cursor"))
     result = article_queries.list_articles(
@@ -65,12 +65,12 @@ def _list(
     )
     pagination.item_count = result.total
     pagination.next_cursor = encode_cursor(result.next_cursor)
-    return result.items
+    return [ArticleView.of(item, with_body=False) for item in result.items]
 
 
 def _answer(listing: ArticleListing, status: int = 200, **headers: str) -> Any:
-    # ArticleSchema dumps the listing; the ETag names its version (api/common.py).
-    return listing, status, headers
+    # ArticleSchema dumps the read model; the ETag names its version (api/common.py).
+    return ArticleView.of(listing), status, headers
 
 
 def _listing(viewer: User, article: Article) -> ArticleListing:

@@ -77,9 +77,46 @@ class ArticleListing:
     favorited: bool = False
     following: bool = False
 
-    @property
-    def author_profile(self) -> social.Profile:
-        return social.Profile(self.article.author, self.following)
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    """An article as the APIs show it to one viewer: an immutable read model, built from
+    a listing while its rows are loaded, safe to serialise after the commit."""
+
+    slug: str
+    title: str
+    description: str
+    tags: tuple[str, ...]
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    favorited: bool
+    favorites_count: int
+    version: int
+    author: social.ProfileView
+    body: str | None = None
+    body_html: str | None = None
+
+    @classmethod
+    def of(cls, listing: ArticleListing, *, with_body: bool = True) -> ArticleView:
+        article = listing.article
+        return cls(
+            slug=article.slug,
+            title=article.title,
+            description=article.description,
+            tags=tuple(article.tag_names),
+            status=article.status,
+            created_at=article.created_at,
+            updated_at=article.updated_at,
+            published_at=article.published_at,
+            favorited=listing.favorited,
+            favorites_count=article.favorites_count,
+            version=article.version,
+            author=social.ProfileView.of(article.author, listing.following),
+            body=article.body if with_body else None,
+            body_html=article.body_html if with_body else None,
+        )
 
 
 @dataclass(frozen=True)

@@ -69,41 +69,36 @@ class ArticleUpdateSchema(ChangesSchema):
 
 
 class ArticleSummarySchema(Schema):
-    """An article as lists show it (without its body). Dumps an ``ArticleListing``."""
+    """An article as lists show it (without its body). Dumps an ``ArticleView``."""
 
-    slug = fields.String(required=True, attribute="article.slug")
-    title = fields.String(required=True, attribute="article.title")
-    description = fields.String(required=True, attribute="article.description")
-    tags = fields.List(fields.String(), required=True, attribute="article.tag_names")
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    tags = fields.List(fields.String(), required=True)
     status = fields.String(
         required=True,
         validate=validate.OneOf(["draft", "published"]),
         metadata={},
-        attribute="article.status",
     )
-    created_at = fields.DateTime(required=True, attribute="article.created_at")
-    updated_at = fields.DateTime(required=True, attribute="article.updated_at")
-    published_at = fields.DateTime(required=True, allow_none=True, attribute="article.published_at")
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    published_at = fields.DateTime(required=True, allow_none=True)
     favorited = fields.Boolean(
         required=True, metadata={"description": "Whether you favorited it (false anonymously)."}
     )
-    favorites_count = fields.Integer(required=True, attribute="article.favorites_count")
+    favorites_count = fields.Integer(required=True)
     version = fields.Integer(
         required=True,
         metadata={"description": "Moves on every change to the article."},
-        attribute="article.version",
     )
-    author = fields.Nested(ProfileSchema, required=True, attribute="author_profile")
+    author = fields.Nested(ProfileSchema, required=True)
 
 
 class ArticleSchema(ArticleSummarySchema):
-    body = fields.String(
-        required=True, metadata={"description": "The Markdown source."}, attribute="article.body"
-    )
+    body = fields.String(required=True, metadata={"description": "The Markdown source."})
     body_html = fields.String(
         required=True,
         metadata={"description": "The body rendered to sanitised HTML."},
-        attribute="article.body_html",
     )
 
 

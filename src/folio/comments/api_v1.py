@@ -43,13 +43,13 @@ class CommentCreateSchema(Schema):
 
 
 class CommentSchema(Schema):
-    """A comment as its viewer sees it. Dumps a ``CommentListing``."""
+    """A comment as its viewer sees it. Dumps a ``CommentView``."""
 
-    id = fields.Integer(required=True, attribute="comment.id")
-    body = fields.String(required=True, attribute="comment.body")
-    created_at = fields.DateTime(required=True, attribute="comment.created_at")
-    updated_at = fields.DateTime(required=True, attribute="comment.updated_at")
-    author = fields.Nested(ProfileSchema, required=True, attribute="author_profile")
+    id = fields.Integer(required=True)
+    body = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    author = fields.Nested(ProfileSchema, required=True)
 
 
 CommentPageSchema = page_schema("CommentPage", CommentSchema)
@@ -71,7 +71,7 @@ class Comments(MethodView):
         article = article_queries.get_article(current_session(), viewer, slug)
         listed = comments.list_comments(current_session(), viewer, article)
         pagination_parameters.item_count = len(listed)
-        return listed[offset : offset + limit]
+        return [listing.view for listing in listed[offset : offset + limit]]
 
     @rate_limit("COMMENT")
     @auth_required
@@ -84,7 +84,7 @@ class Comments(MethodView):
         user = authenticated_user()
         article = article_queries.get_article(current_session(), user, slug)
         comment = comments.add_comment(current_session(), user, article, args["body"])
-        body = CommentListing(comment, following=False)
+        body = CommentListing(comment, following=False).view
         return body, 201
 
 

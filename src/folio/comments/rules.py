@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -12,7 +13,7 @@ from folio.comments.events import CommentAdded, CommentDeleted
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
 from folio.models import Article, Comment, Follow, User, now_utc
-from folio.social.rules import Profile
+from folio.social.rules import ProfileView
 
 COMMENT_MAX = 5000
 
@@ -23,8 +24,21 @@ class CommentListing:
     following: bool  # whether the viewer follows the comment's author
 
     @property
-    def author_profile(self) -> Profile:
-        return Profile(self.comment.author, self.following)
+    def view(self) -> CommentView:
+        comment = self.comment
+        author = ProfileView.of(comment.author, self.following)
+        return CommentView(comment.id, comment.body, comment.created_at, comment.updated_at, author)
+
+
+@dataclass(frozen=True, slots=True)
+class CommentView:
+    """A comment as the APIs show it to one viewer (an immutable read model)."""
+
+    id: int
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    author: ProfileView
 
 
 def can_delete_comment(viewer: User | None, comment: Comment, article: Article) -> bool:

@@ -14,10 +14,30 @@ from folio.models import Follow, User
 from folio.social.events import Followed, Unfollowed
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    """What anyone may see of a user, for one viewer: an immutable read model that the
+    faces serialise (never the email)."""
+
+    username: str
+    display_name: str | None
+    bio: str | None
+    image_url: str | None
+    following: bool
+
+    @classmethod
+    def of(cls, user: User, following: bool) -> ProfileView:
+        return cls(user.username, user.display_name, user.bio, user.image_url, following)
+
+
 @dataclass(frozen=True)
 class Profile:
     user: User
     following: bool
+
+    @property
+    def view(self) -> ProfileView:
+        return ProfileView.of(self.user, self.following)
 
 
 def is_following(session: Session, viewer: User | None, user_id: int) -> bool:
