@@ -185,6 +185,12 @@ def handle_http_exception(error: HTTPException) -> Response | tuple[Any, int]:
         # is rendered (its links would fail); a plain answer that names the problem.
         return Response("Bad Request: unknown host\n", status=400, mimetype="text/plain")
     status = error.code or 500
+    if status == 304:
+        # Not an error: an empty answer repeating the tag (flask-smorest's ETag check).
+        not_modified = Response(status=304)
+        if etag := getattr(error, "etag", None):
+            not_modified.set_etag(etag)
+        return not_modified
     errors = None
     data = getattr(error, "data", None)
     if isinstance(data, Mapping) and data.get("messages"):

@@ -186,6 +186,7 @@ def test_etag_and_if_none_match_give_304(client: FlaskClient, alice: Account) ->
     again = client.get(f"/api/v1/articles/{slug}", headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.get_data() == b""
+    assert again.headers["ETag"] == etag  # a 304 repeats the tag
 
     client.post(f"/api/v1/articles/{slug}/favorite", headers=alice.headers)
     changed = client.get(f"/api/v1/articles/{slug}", headers={"If-None-Match": etag})
@@ -199,6 +200,10 @@ def test_lists_carry_etags_too(client: FlaskClient, alice: Account) -> None:
     assert first.headers["ETag"]
     again = client.get("/api/v1/articles", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+    # Another page of the same list is another representation: another tag.
+    second = client.get("/api/v1/articles?page=2", headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200
+    assert second.headers["ETag"] != first.headers["ETag"]
 
 
 def test_if_match_refuses_a_stale_edit(client: FlaskClient, alice: Account) -> None:

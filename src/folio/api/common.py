@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, request
 from flask_smorest import Blueprint
+from flask_smorest.exceptions import NotModified
 from flask_smorest.pagination import PaginationParameters
-from flask_smorest.utils import get_appcontext
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import UnsupportedMediaType
@@ -71,6 +71,38 @@ class ApiBlueprint(Blueprint):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_folio_doc)
+
+    # Entity tags through flask-smorest's ``etag`` (every route gets it, see ``route``),
+    # extended to Folio's rules: an article's tag names its version (``"v3-<digest>"``),
+    # ``If-Match`` is optional and checks that version alone, so a tag stays good for an
+    # edit until the article itself changes (not when its favorite count moves).
+    ETAG_INCLUDE_HEADERS = ["Link"]
+
+    def route(self, rule: str, *, parameters: Any = None, tags: Any = None, **options: Any) -> Any:
+        register = super().route(rule, parameters=parameters, tags=tags, **options)
+        return lambda view: register(self.etag(view))
+
+    @staticmethod
+    def _generate_etag(etag_data: Any, extra_data: Any = None) -> str:
+        return versioned_etag(etag_data, extra_data).strip('"')
+
+    def _check_precondition(self) -> None:
+        """``If-Match`` is optional: a client that sends none accepts the last write."""
+
+    def _verify_check_etag(self) -> None:
+        """Only resources with a version check ``If-Match`` (:meth:`check_etag`)."""
+
+    def check_etag(self, etag_data: Any, etag_schema: Any = None) -> None:
+        """412 unless ``If-Match`` (when sent) names version ``etag_data`` (or is ``*``)."""
+        check_if_match(int(etag_data))
+
+    def _check_not_modified(self, etag: str) -> None:
+        if request.method in self.METHODS_CHECKING_NOT_MODIFIED and etag in request.if_none_match:
+            raise NotModifiedWithTag(etag)
+
+    def _prepare_etag_doc(self, doc: dict[str, Any], doc_info: Any, **_kwargs: Any) -> Any:
+        # Documented by ``documents()``: If-None-Match and 304, If-Match (optional) and 412.
+        return doc
 
     def _set_pagination_metadata(
         self, page_params: PaginationParameters, result: Any, headers: Any
@@ -404,16 +436,19 @@ _PAGING_KEYS = frozenset({"page", "page_size", "cursor"})
 _VERSION_TAG = re.compile(r'^(?:W/)?"v(\d+)-[0-9a-f]+"$')
 
 
-def versioned_etag(version: int, representation: Any) -> str:
-    """A strong tag naming the stored version and this exact representation.
+def versioned_etag(representation: Any, extra: Any = None) -> str:
+    """A strong tag of this exact representation (and ``extra``, e.g. its ``Link``
+    header), naming the stored version when the representation has one.
 
     The version part serves ``If-Match``: a tag stays good for an edit until the article
     itself changes, even when its favorite count or the viewer's flags moved since.
     """
-    digest = hashlib.sha256(
-        json.dumps(representation, sort_keys=True, default=str).encode()
-    ).hexdigest()[:16]
-    return f'"v{version}-{digest}"'
+    data = json.dumps([representation, extra], sort_keys=True, default=str)
+    digest = hashlib.sha256(data.encode()).hexdigest()[:16]
+    version = representation.get("version") if isinstance(representation, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool):
+        return f'"v{version}-{digest}"'
+    return f'"{digest}"'
 
 
 def check_if_match(version: int) -> None:
@@ -436,6 +471,14 @@ class PreconditionFailed(DomainError):
     status_code = 412
 
 
+class NotModifiedWithTag(NotModified):
+    """304, carrying the tag the answer would have had (a 304 repeats its ETag)."""
+
+    def __init__(self, etag: str) -> None:
+        super().__init__()
+        self.etag = etag
+
+
 # --- request guards and response headers, for /api/v1 only ------------------------------------
 
 
@@ -455,23 +498,9 @@ def _conditional_get(response: Response) -> Response:
     response.vary.add("Authorization")
     if response.status_code == 401:
         response.headers.setdefault("WWW-Authenticate", f'{SCHEME} realm="folio"')
-    _tag_a_versioned_representation(response)
-    if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json:
+    if request.method in ("GET", "HEAD") and response.status_code in (200, 304):
         response.headers.setdefault("Cache-Control", "private, no-cache")
-        response.add_etag(overwrite=False)
-        response.make_conditional(request)
     return response
-
-
-def _tag_a_versioned_representation(response: Response) -> None:
-    """A resource with a ``version`` (an article) gets :func:`versioned_etag`, from the
-    data flask-smorest dumped for this response (no second serialisation)."""
-    if response.status_code not in (200, 201) or "ETag" in response.headers:
-        return
-    dumped = get_appcontext().get("result_dump")
-    version = dumped.get("version") if isinstance(dumped, dict) else None
-    if isinstance(version, int) and not isinstance(version, bool):
-        response.headers["ETag"] = versioned_etag(version, dumped)
 
 
 def install(app: Flask) -> None:

@@ -14,7 +14,6 @@ from folio.api.common import (
     auth_optional,
     auth_required,
     authenticated_user,
-    check_if_match,
     current_user,
     decode_cursor,
     documents,
@@ -165,7 +164,7 @@ class ArticleItem(MethodView):
         changes: ArticleChanges = args  # type: ignore[assignment]
         articles.update_article(current_session(), user, article, changes)
         # A stale copy: 412, and the error handler rolls the change back.
-        check_if_match(version)
+        blp.check_etag(version)
         answer = _answer(_listing(user, article))
         return answer
 
@@ -179,7 +178,7 @@ class ArticleItem(MethodView):
         article = article_queries.get_article(current_session(), user, slug)
         version = article.version
         articles.delete_article(current_session(), user, article)
-        check_if_match(version)
+        blp.check_etag(version)
 
 
 @blp.route("/articles/<string:slug>/publish")
