@@ -4,29 +4,20 @@ errors, pagination with ``Link`` headers, entity tags and the request guards.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
-import math
-import re
 from collections.abc import Callable, Iterable, Mapping
 from copy import deepcopy
-from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
-from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 from flask_smorest import Blueprint
-from flask_smorest.exceptions import NotModified
 from flask_smorest.pagination import PaginationParameters
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
-from webargs.flaskparser import FlaskParser
+from marshmallow import Schema, ValidationError, fields, validates_schema
 from werkzeug.exceptions import UnsupportedMediaType
 
+from folio.api.etags import NotModifiedWithTag, check_if_match, versioned_etag
+from folio.api.paging import SchemaReusingParser, envelope
 from folio.auth import tokens
-from folio.core.errors import DomainError, ValidationFailed
 from folio.errors import face
 from folio.models import User
 
@@ -35,27 +26,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 SCHEME = "Bearer"
 SECURITY_SCHEME = "bearerAuth"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-MAX_PAGE = 100_000
 _FOLIO_DOC = "folio"
 
 
 # --- documentation: a blueprint that knows Folio's decorators ---------------------------------
-
-
-class _SchemaReusingParser(FlaskParser):
-    """flask-smorest hands its parser the pagination schema as a class, which webargs
-    instantiates on every request (a tenth of a millisecond of a list's ~3); loading keeps
-    no state on the schema, so one instance per class serves every request."""
-
-    _instances: dict[type[Schema], Schema] = {}
-
-    def _get_schema(self, argmap: Any, req: Any) -> Schema:
-        if isinstance(argmap, type) and issubclass(argmap, Schema):
-            schema = self._instances.get(argmap)
-            if schema is None:
-                schema = self._instances[argmap] = argmap()
-            return schema
-        return super()._get_schema(argmap, req)
 
 
 class ApiBlueprint(Blueprint):
@@ -65,7 +39,7 @@ class ApiBlueprint(Blueprint):
     # flask-smorest paginates (``@blp.paginate()``, the view sets ``item_count``); Folio's
     # lists answer an envelope with RFC 8288 ``Link`` headers instead of ``X-Pagination``.
     PAGINATION_HEADER_NAME = "Link"
-    PAGINATION_ARGUMENTS_PARSER = _SchemaReusingParser()
+    PAGINATION_ARGUMENTS_PARSER = SchemaReusingParser()
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": None}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -299,184 +273,6 @@ def auth_optional(func: F) -> F:
 
 
 # --- pagination ---------------------------------------------------------------------------
-
-
-class QueryArgs(Schema):
-    """Query arguments of a paginated list: ``page`` and ``page_size`` belong to
-    flask-smorest's pagination and are left to it; views load these with ``unknown=RAISE``
-    so that any other unknown argument is refused (422)."""
-
-    @pre_load
-    def _leave_paging_to_the_paginator(self, data: Any, **_kwargs: Any) -> Any:
-        return {key: data[key] for key in data if key not in ("page", "page_size")}
-
-
-class CursorArgs(QueryArgs):
-    cursor = fields.String(
-        validate=validate.Length(max=200),
-        metadata={
-            "description": "Opaque position from `next_cursor` (or the `next` link) of the "
-            "previous page: pages after it cost what the first one does. `page` is then "
-            "only echoed back."
-        },
-    )
-
-
-class PageSchema(Schema):
-    """The envelope every list answers with."""
-
-    total = fields.Integer(required=True, metadata={"description": "Items in all pages."})
-    page = fields.Integer(required=True)
-    pages = fields.Integer(required=True, metadata={"description": "Number of pages."})
-    page_size = fields.Integer(
-        required=True,
-        metadata={
-            "description": "Items per page; a `page_size` above the server's maximum "
-            "(`API_MAX_PAGE_SIZE`, 100 by default) is capped."
-        },
-    )
-
-
-def page_schema(
-    name: str, item: type[Schema] | Schema | fields.Field, *, cursor: bool = False
-) -> type[Schema]:
-    """A list envelope schema named ``name`` for ``item``s (schemas or a field)."""
-    inner = item if isinstance(item, fields.Field) else fields.Nested(item)
-    attrs: dict[str, Any] = {"items": fields.List(inner, required=True)}
-    if cursor:
-        attrs["next_cursor"] = fields.String(
-            required=True,
-            allow_none=True,
-            metadata={"description": "Pass as `cursor` to get the next page; null at the end."},
-        )
-    return type(name, (PageSchema,), attrs)
-
-
-def page_window(params: PaginationParameters) -> tuple[int, int]:
-    """``(limit, offset)`` of a page, its size capped at ``API_MAX_PAGE_SIZE``.
-
-    :raises ValidationFailed: ``page`` is beyond any list Folio serves.
-    """
-    if params.page > MAX_PAGE:
-        raise ValidationFailed({"page": [f"must be at most {MAX_PAGE}"]})
-    params.page_size = min(params.page_size, int(current_app.config["API_MAX_PAGE_SIZE"]))
-    return params.page_size, params.first_item
-
-
-def encode_cursor(position: tuple[datetime, int] | None) -> str | None:
-    if position is None:
-        return None
-    raw = json.dumps([position[0].isoformat(), position[1]]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
-    """The keyset position in a cursor.
-
-    :raises ValidationFailed: ``cursor`` is not one this API issued.
-    """
-    if not value:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        moment, ident = json.loads(raw)
-        when = datetime.fromisoformat(moment)
-        valid_id = isinstance(ident, int) and not isinstance(ident, bool) and 0 < ident < 2**63
-        if when.tzinfo is None or not valid_id:
-            raise ValueError("cursor")
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ValidationFailed({"cursor": ["is invalid"]}) from exc
-    return when, ident
-
-
-_NO_CURSOR = object()
-
-
-def envelope(
-    params: PaginationParameters, items: Any, headers: Any
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The list envelope and its ``Link`` header (RFC 8288: first, prev, next, last), from
-    what the view left on flask-smorest's pagination parameters: ``item_count`` and, for
-    cursor lists, ``next_cursor``."""
-    page, size, total = params.page, params.page_size, int(params.item_count or 0)
-    pages = max(1, math.ceil(total / size)) if size else 1
-    body: dict[str, Any] = {
-        "items": items,
-        "total": total,
-        "page": page,
-        "pages": pages,
-        "page_size": size,
-    }
-    next_cursor = getattr(params, "next_cursor", _NO_CURSOR)
-    if next_cursor is not _NO_CURSOR:
-        body["next_cursor"] = next_cursor if page < pages else None
-    links = {"first": _page_url(1, size), "last": _page_url(pages, size)}
-    if page > 1:
-        links["prev"] = _page_url(min(page - 1, pages), size)
-    if page < pages:
-        links["next"] = _page_url(page + 1, size, body.get("next_cursor"))
-    order = ("first", "prev", "next", "last")
-    link = ", ".join(f'<{links[rel]}>; rel="{rel}"' for rel in order if rel in links)
-    return body, {**dict(headers or {}), "Link": link}
-
-
-def _page_url(page: int, size: int, cursor: str | None = None) -> str:
-    params = [(k, v) for k, v in request.args.items(multi=True) if k not in _PAGING_KEYS]
-    params += [("page", str(page)), ("page_size", str(size))]
-    if cursor:
-        params.append(("cursor", cursor))
-    return f"{request.base_url}?{urlencode(params)}"
-
-
-_PAGING_KEYS = frozenset({"page", "page_size", "cursor"})
-
-
-# --- entity tags --------------------------------------------------------------------------
-
-_VERSION_TAG = re.compile(r'^(?:W/)?"v(\d+)-[0-9a-f]+"$')
-
-
-def versioned_etag(representation: Any, extra: Any = None) -> str:
-    """A strong tag of this exact representation (and ``extra``, e.g. its ``Link``
-    header), naming the stored version when the representation has one.
-
-    The version part serves ``If-Match``: a tag stays good for an edit until the article
-    itself changes, even when its favorite count or the viewer's flags moved since.
-    """
-    data = json.dumps([representation, extra], sort_keys=True, default=str)
-    digest = hashlib.sha256(data.encode()).hexdigest()[:16]
-    version = representation.get("version") if isinstance(representation, dict) else None
-    if isinstance(version, int) and not isinstance(version, bool):
-        return f'"v{version}-{digest}"'
-    return f'"{digest}"'
-
-
-def check_if_match(version: int) -> None:
-    """Refuse a change made from a stale copy: 412 unless ``If-Match`` (when sent) names
-    the current version (or is ``*``)."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return
-    candidates = [tag.strip() for tag in header.split(",") if tag.strip()]
-    if "*" in candidates:
-        return
-    for tag in candidates:
-        match = _VERSION_TAG.match(tag)
-        if match and int(match.group(1)) == version:
-            return
-    raise PreconditionFailed({"if_match": ["does not match the current version; fetch it again"]})
-
-
-class PreconditionFailed(DomainError):
-    status_code = 412
-
-
-class NotModifiedWithTag(NotModified):
-    """304, carrying the tag the answer would have had (a 304 repeats its ETag)."""
-
-    def __init__(self, etag: str) -> None:
-        super().__init__()
-        self.etag = etag
 
 
 # --- request guards and response headers, for /api/v1 only ------------------------------------

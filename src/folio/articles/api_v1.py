@@ -15,11 +15,9 @@ from folio.api.common import (
     auth_required,
     authenticated_user,
     current_user,
-    decode_cursor,
     documents,
-    encode_cursor,
-    page_window,
 )
+from folio.api.paging import decode_cursor, encode_cursor, page_window
 from folio.articles import queries as article_queries
 from folio.articles import rules as articles
 from folio.articles.queries import ArticleFilter, ArticleListing, ArticleView

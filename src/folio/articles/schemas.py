@@ -9,7 +9,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from folio.accounts.api_v1 import ProfileSchema
-from folio.api.common import ChangesSchema, CursorArgs, StrictBoolean, page_schema
+from folio.api.common import ChangesSchema, StrictBoolean
+from folio.api.paging import CursorArgs, page_schema
 from folio.articles.rules import BODY_MAX, DESCRIPTION_MAX, TAG_MAX, TAGS_PER_ARTICLE, TITLE_MAX
 
 LIST_STATUSES = ("published", "draft", "mine")

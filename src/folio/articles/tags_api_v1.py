@@ -8,7 +8,8 @@ from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import RAISE, fields
 
-from folio.api.common import ApiBlueprint, QueryArgs, documents, page_schema, page_window
+from folio.api.common import ApiBlueprint, documents
+from folio.api.paging import QueryArgs, page_schema, page_window
 from folio.articles import queries as article_queries
 from folio.core.uow import current_session
 

@@ -11,15 +11,13 @@ from marshmallow import RAISE, Schema, fields, validate
 from folio.accounts.api_v1 import ProfileSchema
 from folio.api.common import (
     ApiBlueprint,
-    QueryArgs,
     auth_optional,
     auth_required,
     authenticated_user,
     current_user,
     documents,
-    page_schema,
-    page_window,
 )
+from folio.api.paging import QueryArgs, page_schema, page_window
 from folio.articles import queries as article_queries
 from folio.comments import rules as comments
 from folio.comments.rules import COMMENT_MAX, CommentListing
