@@ -1,5 +1,6 @@
-"""What every /api/v1 resource shares: the blueprint class, authentication, documented
-errors, pagination with ``Link`` headers, entity tags and the request guards.
+"""What every /api/v1 resource shares: the blueprint (flask-smorest's, extended with
+Folio's documentation, list envelope and entity tags), authentication, documented errors
+and the request guards. Lists are in ``paging``, entity tags in ``etags``.
 """
 
 from __future__ import annotations
