@@ -57,6 +57,14 @@ class BaseConfig:
     # RealWorld tokens live longer: its clients have no refresh flow.
     REALWORLD_TOKEN_EXPIRES = timedelta(days=7)
 
+    # Outbound requests (core/outbound.py): remote images, webhooks, federation. Private
+    # and loopback addresses only for tests and local development.
+    OUTBOUND_ALLOW_PRIVATE_ADDRESSES = False
+    OUTBOUND_CONNECT_TIMEOUT = 5.0
+    OUTBOUND_READ_TIMEOUT = 10.0
+    OUTBOUND_TOTAL_TIMEOUT = 30.0
+    OUTBOUND_MAX_BYTES = 5 * 1024 * 1024
+
     # How new passwords are hashed; None is Werkzeug's default (scrypt).
     PASSWORD_HASH_METHOD: str | None = None
 
