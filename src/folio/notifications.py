@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, current_app, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import NotFound
 
+from folio.accounts import rules as accounts
 from folio.accounts.events import PasswordResetRequested
 from folio.articles.events import ArticlePublished
 from folio.comments.events import CommentAdded
@@ -65,8 +66,8 @@ def unsubscribe(token: str):
     user = _user_for(token)
     done = request.method == "POST"
     if done:
-        with unit_of_work():
-            user.email_notifications = False
+        with unit_of_work() as uow:
+            accounts.stop_email_notifications(uow.session, user)
     response = current_app.make_response(
         render_template("notifications/unsubscribe.html", email=user.email, done=done)
     )

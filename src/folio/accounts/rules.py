@@ -353,6 +353,12 @@ def change_password(
     )
 
 
+def stop_email_notifications(session: Session, user: User) -> None:
+    """The owner of an unsubscribe link gets no more notification emails."""
+    user.email_notifications = False
+    session.flush()
+
+
 def sign_out_everywhere(session: Session, actor: User) -> None:
     """Invalidate every session and token the actor holds."""
     actor.session_version += 1
