@@ -11,7 +11,7 @@ from folio.accounts import rules as accounts
 from folio.accounts.rules import ProfileChanges
 from folio.auth.tokens import bearer_token
 from folio.core.errors import DomainError, ValidationFailed
-from folio.core.uow import transactional
+from folio.core.uow import current_session, transactional
 from folio.realworld import shapes
 from folio.realworld.blueprint import (
     SCHEME,
@@ -19,7 +19,6 @@ from folio.realworld.blueprint import (
     body_object,
     bp,
     new_token,
-    session,
     text_fields,
     viewer,
 )
@@ -42,7 +41,7 @@ def _user_response(payload: dict[str, Any], status: int = 200) -> tuple[Response
 def register() -> tuple[Response, int]:
     fields = text_fields(body_object("user"), ("username", "email", "password"))
     user = accounts.register(
-        session(),
+        current_session(),
         username=fields.get("username"),
         email=fields.get("email"),
         password=fields.get("password"),
@@ -66,7 +65,7 @@ def _login_email() -> str | None:
 def login() -> tuple[Response, int]:
     fields = text_fields(body_object("user"), ("email", "password"))
     user = accounts.authenticate(
-        session(), email=fields.get("email"), password=fields.get("password")
+        current_session(), email=fields.get("email"), password=fields.get("password")
     )
     return _user_response(shapes.user(user, new_token(user)))
 
@@ -99,7 +98,7 @@ def update_user() -> tuple[Response, int]:
     if not changes and not fields:
         raise ValidationFailed({"user": ["must hold at least one field to change"]})
     accounts.update_profile(
-        session(),
+        current_session(),
         user,
         changes,
         require_current_password=False,
@@ -112,14 +111,14 @@ def update_user() -> tuple[Response, int]:
 
 @bp.get("/profiles/<username>")
 def get_profile(username: str) -> Response:
-    found = social.profile(session(), viewer(), username)
+    found = social.profile(current_session(), viewer(), username)
     return jsonify({"profile": shapes.profile(found.user, found.following)})
 
 
 @bp.post("/profiles/<username>/follow")
 @transactional
 def follow(username: str) -> Response:
-    found = social.follow(session(), actor(), username)
+    found = social.follow(current_session(), actor(), username)
     payload = {"profile": shapes.profile(found.user, found.following)}
     return jsonify(payload)
 
@@ -127,6 +126,6 @@ def follow(username: str) -> Response:
 @bp.delete("/profiles/<username>/follow")
 @transactional
 def unfollow(username: str) -> Response:
-    found = social.unfollow(session(), actor(), username)
+    found = social.unfollow(current_session(), actor(), username)
     payload = {"profile": shapes.profile(found.user, found.following)}
     return jsonify(payload)

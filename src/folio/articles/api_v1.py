@@ -34,7 +34,6 @@ from folio.core.errors import Unauthorized
 from folio.core.uow import current_session, transactional
 from folio.models import Article, Status, User
 from folio.security import rate_limit
-from folio.social import rules as social
 
 blp = ApiBlueprint(
     "articles",
@@ -71,11 +70,7 @@ def _answer(listing: ArticleListing, status: int = 200, **headers: str) -> Any:
 
 
 def _listing(viewer: User, article: Article) -> ArticleListing:
-    return ArticleListing(
-        article,
-        favorited=article_queries.is_favorited(current_session(), viewer, article),
-        following=social.is_following(current_session(), viewer, article.author_id),
-    )
+    return article_queries.listing_of(current_session(), viewer, article)
 
 
 @blp.route("/articles")

@@ -176,7 +176,11 @@ def find_article(session: Session, slug: str) -> Article:
 
 def get_listing(session: Session, viewer: User | None, slug: str) -> ArticleListing:
     """An article with the viewer's favorited and following flags."""
-    article = get_article(session, viewer, slug)
+    return listing_of(session, viewer, get_article(session, viewer, slug))
+
+
+def listing_of(session: Session, viewer: User | None, article: Article) -> ArticleListing:
+    """``article`` with the viewer's favorited and following flags (after a write, too)."""
     return ArticleListing(
         article,
         favorited=is_favorited(session, viewer, article),

@@ -10,7 +10,7 @@ from folio.articles.queries import ArticleFilter, ArticleListing
 from folio.articles.rules import ArticleChanges
 from folio.comments import rules as comments
 from folio.core.errors import NotFound
-from folio.core.uow import transactional
+from folio.core.uow import current_session, transactional
 from folio.models import Article, User
 from folio.realworld import shapes
 from folio.realworld.blueprint import (
@@ -18,30 +18,26 @@ from folio.realworld.blueprint import (
     body_object,
     bp,
     page_args,
-    session,
     tag_list,
     text_arg,
     text_fields,
     viewer,
 )
 from folio.security import rate_limit
-from folio.social import rules as social
 
 # GET /api/tags: the most used tags of published articles, as front ends show them.
 TAGS_SHOWN = 100
 
 
 def _listing(user: User, article: Article) -> ArticleListing:
-    return ArticleListing(
-        article,
-        favorited=article_queries.is_favorited(session(), user, article),
-        following=social.is_following(session(), user, article.author_id),
-    )
+    return article_queries.listing_of(current_session(), user, article)
 
 
 def _article_list(user: User | None, filters: ArticleFilter) -> Response:
     limit, offset = page_args()
-    page = article_queries.list_articles(session(), user, filters, limit=limit, offset=offset)
+    page = article_queries.list_articles(
+        current_session(), user, filters, limit=limit, offset=offset
+    )
     return jsonify(
         {
             "articles": [shapes.article(item, with_body=False) for item in page.items],
@@ -73,7 +69,7 @@ def create_article() -> tuple[Response, int]:
     tags = tag_list(data) if "tagList" in data else None
     # RealWorld has no drafts: what is written through it is published at once.
     article = articles.create_article(
-        session(),
+        current_session(),
         user,
         title=fields.get("title"),
         description=fields.get("description"),
@@ -87,7 +83,7 @@ def create_article() -> tuple[Response, int]:
 
 @bp.get("/articles/<slug>")
 def get_article(slug: str) -> Response:
-    listing = article_queries.get_listing(session(), viewer(), slug)
+    listing = article_queries.get_listing(current_session(), viewer(), slug)
     return jsonify({"article": shapes.article(listing)})
 
 
@@ -96,7 +92,7 @@ def get_article(slug: str) -> Response:
 @transactional
 def update_article(slug: str) -> Response:
     user = actor()
-    article = article_queries.get_article(session(), user, slug)
+    article = article_queries.get_article(current_session(), user, slug)
     data = body_object("article")
     fields = text_fields(data, ("title", "description", "body"))
     changes: ArticleChanges = {}
@@ -109,7 +105,7 @@ def update_article(slug: str) -> Response:
     # Absent: tags unchanged; []: all removed; null: refused by the service.
     if "tagList" in data:
         changes["tags"] = tag_list(data)
-    articles.update_article(session(), user, article, changes)
+    articles.update_article(current_session(), user, article, changes)
     payload = {"article": shapes.article(_listing(user, article))}
     return jsonify(payload)
 
@@ -118,8 +114,8 @@ def update_article(slug: str) -> Response:
 @transactional
 def delete_article(slug: str) -> Response:
     user = actor()
-    article = article_queries.get_article(session(), user, slug)
-    articles.delete_article(session(), user, article)
+    article = article_queries.get_article(current_session(), user, slug)
+    articles.delete_article(current_session(), user, article)
     return Response(status=204)
 
 
@@ -131,7 +127,7 @@ def delete_article(slug: str) -> Response:
 def favorite(slug: str) -> Response:
     user = actor()
     article = articles.favorite_article(
-        session(), user, article_queries.get_article(session(), user, slug)
+        current_session(), user, article_queries.get_article(current_session(), user, slug)
     )
     payload = {"article": shapes.article(_listing(user, article))}
     return jsonify(payload)
@@ -142,7 +138,7 @@ def favorite(slug: str) -> Response:
 def unfavorite(slug: str) -> Response:
     user = actor()
     article = articles.unfavorite_article(
-        session(), user, article_queries.get_article(session(), user, slug)
+        current_session(), user, article_queries.get_article(current_session(), user, slug)
     )
     payload = {"article": shapes.article(_listing(user, article))}
     return jsonify(payload)
@@ -154,8 +150,8 @@ def unfavorite(slug: str) -> Response:
 @bp.get("/articles/<slug>/comments")
 def list_comments(slug: str) -> Response:
     user = viewer()
-    article = article_queries.get_article(session(), user, slug)
-    found = comments.list_comments(session(), user, article)
+    article = article_queries.get_article(current_session(), user, slug)
+    found = comments.list_comments(current_session(), user, article)
     return jsonify({"comments": [shapes.comment(c.comment, c.following) for c in found]})
 
 
@@ -164,9 +160,9 @@ def list_comments(slug: str) -> Response:
 @transactional
 def add_comment(slug: str) -> tuple[Response, int]:
     user = actor()
-    article = article_queries.get_article(session(), user, slug)
+    article = article_queries.get_article(current_session(), user, slug)
     fields = text_fields(body_object("comment"), ("body",))
-    comment = comments.add_comment(session(), user, article, fields.get("body"))
+    comment = comments.add_comment(current_session(), user, article, fields.get("body"))
     payload = {"comment": shapes.comment(comment, following=False)}
     return jsonify(payload), 201
 
@@ -175,11 +171,11 @@ def add_comment(slug: str) -> tuple[Response, int]:
 @transactional
 def delete_comment(slug: str, comment_id: str) -> Response:
     user = actor()
-    article = article_queries.get_article(session(), user, slug)
+    article = article_queries.get_article(current_session(), user, slug)
     # Not an <int:> route: "/comments/abc" answers "comment not found", not a bare 404.
     if not (comment_id.isascii() and comment_id.isdigit()) or len(comment_id) > 18:
         raise NotFound("comment")
-    comments.delete_comment(session(), user, article, int(comment_id))
+    comments.delete_comment(current_session(), user, article, int(comment_id))
     return Response(status=204)
 
 
@@ -188,4 +184,4 @@ def delete_comment(slug: str, comment_id: str) -> Response:
 
 @bp.get("/tags")
 def tags() -> Response:
-    return jsonify({"tags": article_queries.popular_tags(session(), limit=TAGS_SHOWN)})
+    return jsonify({"tags": article_queries.popular_tags(current_session(), limit=TAGS_SHOWN)})

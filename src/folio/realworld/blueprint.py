@@ -7,12 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, current_app, request
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
 from folio.auth.tokens import issue_access_token, request_user
 from folio.core.errors import DomainError, Unauthorized, ValidationFailed
-from folio.core.uow import current_session
 from folio.models import User
 
 bp = Blueprint("realworld", __name__, url_prefix="/api")
@@ -33,11 +31,6 @@ def _domain_error_in_realworld_names(error: DomainError) -> Any:
 
     error.errors = {REALWORLD_FIELD_NAMES.get(k, k): v for k, v in error.errors.items()}
     return handle_domain_error(error)
-
-
-def session() -> Session:
-    """The request's database session (the scoped session's current one)."""
-    return current_session()
 
 
 # --- who is asking ------------------------------------------------------------------------
