@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from folio.core.errors import Unauthorized
-from folio.extensions import cache, db, jwt
+from folio.extensions import db, jwt
 from folio.models import RevokedToken, User
 
 log = logging.getLogger(__name__)
@@ -151,15 +151,13 @@ def _say_token_ignored(response: Response) -> Response:
     return response
 
 
-# --- the blocklist: the database keeps it, Redis caches what it said -------------------
+# --- the blocklist, in the database ----------------------------------------------------
 #
 # Every revocation is a row in ``revoked_tokens`` (the jti is its primary key), so it
-# outlives a Redis restart. With ``REDIS_URL`` set, "revoked" answers read from the
-# database are cached there until the token expires. "Not revoked" is never cached: a
-# revocation written while Redis was unreachable could otherwise be hidden behind a stale
-# entry. When Redis is down the check simply asks the database.
-
-_REVOKED_KEY = "revoked:{}"
+# outlives a Redis restart and a Redis outage cannot hide it. The check is one primary-key
+# lookup beside the user row the same request loads. Redis is not asked first: it could
+# only ever answer "revoked" (caching "not revoked" could hide a revocation written while
+# it was unreachable), so for every valid token it would add a round trip and save none.
 
 
 def _expiry(claims: dict[str, Any]) -> datetime:
@@ -208,37 +206,9 @@ def claim(claims: dict[str, Any]) -> bool:
     return _record_revocation(claims["jti"], _expiry(claims))
 
 
-def _cached_revoked(jti: str) -> bool:
-    if not current_app.config.get("REDIS_URL"):
-        return False
-    try:
-        return bool(cache.get(_REVOKED_KEY.format(jti)))
-    except Exception:  # Redis unreachable: the database answers instead
-        log.warning("could not read the token blocklist cache", exc_info=True)
-        return False
-
-
-def _cache_revoked(jti: str, expires_at: datetime) -> None:
-    if not current_app.config.get("REDIS_URL"):
-        return
-    ttl = int((expires_at - datetime.now(UTC)).total_seconds())
-    if ttl <= 0:
-        return
-    try:
-        cache.set(_REVOKED_KEY.format(jti), 1, timeout=ttl)
-    except Exception:  # only a cache: the next check reads the database again
-        log.warning("could not cache a token revocation", exc_info=True)
-
-
 def is_revoked(jti: str) -> bool:
-    """Whether ``jti`` was revoked: from the cache when it says so, else the database."""
-    if _cached_revoked(jti):
-        return True
-    row = db.session.get(RevokedToken, jti)
-    if row is None:
-        return False
-    _cache_revoked(jti, row.expires_at)
-    return True
+    """Whether ``jti`` was revoked (signed out, or a refresh token already used)."""
+    return db.session.get(RevokedToken, jti) is not None
 
 
 def purge_expired_revocations() -> int:
