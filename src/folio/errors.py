@@ -40,7 +40,7 @@ _DEFAULT_MESSAGES = {
     503: ("service", "is briefly unavailable; try again shortly"),
 }
 # Seconds a client is asked to wait when the database is briefly out of reach.
-DATABASE_RETRY_AFTER = "5"
+DATABASE_RETRY_AFTER = 5
 # Seconds a client is asked to wait when a dependency (Redis, the task queue) is down.
 RETRY_AFTER_SECONDS = 10
 
@@ -169,13 +169,7 @@ def database_unreachable(error: DBAPIError) -> bool:
 def handle_database_error(error: DBAPIError) -> Response | tuple[Any, int]:
     if not database_unreachable(error):
         return handle_unexpected(error)
-    _rollback()
-    log.warning("database unreachable on %s %s: %s", request.method, request.path, error.orig)
-    return error_response(
-        503,
-        {"database": ["is briefly unavailable; try again shortly"]},
-        headers={"Retry-After": DATABASE_RETRY_AFTER},
-    )
+    return _unavailable("database", "is briefly", DATABASE_RETRY_AFTER, error.orig)
 
 
 def handle_http_exception(error: HTTPException) -> Response | tuple[Any, int]:
@@ -220,13 +214,22 @@ def handle_unexpected(error: Exception) -> Response | tuple[Any, int]:
 
 
 def handle_unavailable(error: Exception) -> Response | tuple[Any, int]:
-    _rollback()
     dependency = getattr(error, "dependency", None) or type(error).__module__.split(".")[0]
-    log.warning("%s unavailable on %s %s: %s", dependency, request.method, request.path, error)
+    return _unavailable("service", "is temporarily", RETRY_AFTER_SECONDS, error, dependency)
+
+
+def _unavailable(
+    field: str, how: str, retry_after: int, cause: object, dependency: str | None = None
+) -> Response | tuple[Any, int]:
+    """503 with ``Retry-After``: something Folio needs is out of reach for a moment."""
+    _rollback()
+    log.warning(
+        "%s unavailable on %s %s: %s", dependency or field, request.method, request.path, cause
+    )
     return error_response(
         503,
-        {"service": ["is temporarily unavailable; try again shortly"]},
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        {field: [f"{how} unavailable; try again shortly"]},
+        headers={"Retry-After": str(retry_after)},
     )
 
 
