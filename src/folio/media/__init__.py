@@ -1,0 +1,1 @@
+"""Images: uploads, their processing, storage and serving."""
