@@ -170,6 +170,34 @@ class BaseConfig:
 
     LOG_JSON = False
 
+    # Images (folio.media). Uploads are refused before their pixels are decoded when they
+    # exceed these; the stored original is scaled down to MEDIA_MAX_EDGE on its longest
+    # side (as WordPress does at 2560), and variants are made at MEDIA_WIDTHS.
+    MEDIA_MAX_BYTES = 20 * 1024 * 1024
+    MEDIA_MAX_PIXELS = 50_000_000
+    MEDIA_MAX_FRAMES = 200
+    MEDIA_MAX_EDGE = 2560
+    MEDIA_WIDTHS = (480, 960, 1600)
+    MEDIA_AVATAR_EDGE = 512
+    MEDIA_AVATAR_WIDTHS = (64, 128, 256)
+    # Bytes of stored originals per user; None: no quota.
+    MEDIA_QUOTA_BYTES: int | None = 500 * 1024 * 1024
+    # "local": files under MEDIA_ROOT (default: the instance folder's media/), served by
+    # Folio. "s3": any S3-compatible store through boto3 (several instances need this).
+    MEDIA_STORAGE = "local"
+    MEDIA_ROOT: str | None = None
+    S3_BUCKET: str | None = None
+    S3_ENDPOINT_URL: str | None = None
+    S3_REGION: str | None = None
+    S3_ACCESS_KEY_ID: str | None = None
+    S3_SECRET_ACCESS_KEY: str | None = None
+    # Where browsers load the bucket's objects from (a CDN or the bucket's public
+    # address); None: Folio redirects each image to a presigned URL instead.
+    S3_PUBLIC_URL: str | None = None
+    S3_PRESIGN_SECONDS = 3600
+    S3_CONNECT_TIMEOUT = 5.0
+    S3_READ_TIMEOUT = 30.0
+
 
 class DevelopmentConfig(BaseConfig):
     SECRET_KEY = DEV_SECRET
