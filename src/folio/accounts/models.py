@@ -44,6 +44,9 @@ class User(TimestampMixin, Base):
     display_name: Mapped[str | None] = mapped_column(String(80))
     bio: Mapped[str | None] = mapped_column(Text)
     image_url: Mapped[str | None] = mapped_column(String(500))
+    # An uploaded avatar's storage key (a square original; media.variants names its
+    # sizes). Shown before ``image_url``; initials when neither is set.
+    avatar_key: Mapped[str | None] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), nullable=False, default=Role.AUTHOR.value)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # Bumped by "sign out everywhere", a password change and deactivation; sessions and

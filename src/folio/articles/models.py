@@ -65,6 +65,11 @@ class Article(TimestampMixin, Base):
     )
     # Kept in step by the favorite services, so lists never count rows per article.
     favorites_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The cover, copied from its upload so lists draw it without another query: the
+    # original's storage key and size (the variants follow from them, media.variants).
+    cover_key: Mapped[str | None] = mapped_column(String(120))
+    cover_width: Mapped[int | None] = mapped_column(Integer)
+    cover_height: Mapped[int | None] = mapped_column(Integer)
     # Bumped on every change; the APIs' ETags come from it.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

@@ -7,6 +7,7 @@ from folio.accounts.models import Role, User, username_key
 from folio.articles.models import Article, Favorite, Status, Tag, article_tags
 from folio.auth.models import RevokedToken
 from folio.comments.models import Comment
+from folio.media.models import Media, MediaKind, article_media
 from folio.core.models import Base, now_utc
 from folio.social.models import Follow
 
@@ -16,11 +17,14 @@ __all__ = [
     "Comment",
     "Favorite",
     "Follow",
+    "Media",
+    "MediaKind",
     "RevokedToken",
     "Role",
     "Status",
     "Tag",
     "User",
+    "article_media",
     "article_tags",
     "now_utc",
     "username_key",
