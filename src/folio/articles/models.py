@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from folio.accounts.models import User
 from folio.core.models import Base, TimestampMixin, UTCDateTime, now_utc
+from folio.media.models import Media
 
 
 class Status(enum.StrEnum):
@@ -65,15 +66,16 @@ class Article(TimestampMixin, Base):
     )
     # Kept in step by the favorite services, so lists never count rows per article.
     favorites_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    # The cover, copied from its upload so lists draw it without another query: the
-    # original's storage key and size (the variants follow from them, media.variants).
-    cover_key: Mapped[str | None] = mapped_column(String(120))
-    cover_width: Mapped[int | None] = mapped_column(Integer)
-    cover_height: Mapped[int | None] = mapped_column(Integer)
+    # One of the author's uploads; deleting the upload leaves the article without one.
+    cover_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media.id", ondelete="SET NULL"), index=True
+    )
     # Bumped on every change; the APIs' ETags come from it.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     author: Mapped[User] = relationship(back_populates="articles", lazy="raise_on_sql")
+    # Lists and pages join it with the author (queries._loaded), never one query each.
+    cover: Mapped[Media | None] = relationship(lazy="raise_on_sql")
     tags: Mapped[list[Tag]] = relationship(
         secondary=article_tags, order_by=Tag.name, lazy="raise_on_sql"
     )

@@ -148,7 +148,9 @@ def normalise_tags(names: Iterable[str]) -> list[str]:
 
 
 def _loaded(stmt: Select[Article]) -> Select[Article]:
-    return stmt.options(joinedload(Article.author), selectinload(Article.tags))
+    return stmt.options(
+        joinedload(Article.author), joinedload(Article.cover), selectinload(Article.tags)
+    )
 
 
 def get_article(session: Session, viewer: User | None, slug: str) -> Article:
@@ -515,7 +517,7 @@ def _page_statement(
     if rank is not None:
         stmt = stmt.order_by(_in_direction_of(rank, page_ids.c.rank))
     stmt = stmt.order_by(sort_time.desc(), id_col.desc())
-    stmt = stmt.options(joinedload(Article.author))
+    stmt = stmt.options(joinedload(Article.author), joinedload(Article.cover))
     if not shape.with_body:
         stmt = stmt.options(
             defer(Article.body, raiseload=True), defer(Article.body_html, raiseload=True)
