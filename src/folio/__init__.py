@@ -105,11 +105,13 @@ def register_security(app: Flask) -> None:
 
 
 def register_tasks(app: Flask) -> None:
+    from folio.media.uploads import init_media
     from folio.notifications import init_notifications
     from folio.tasks import init_celery
 
     init_celery(app)
     init_notifications(app)
+    init_media(app)
 
 
 def register_caching(app: Flask) -> None:

@@ -133,6 +133,8 @@ class BaseConfig:
     # Writing an article renders its Markdown: saves and previews cost CPU (issue 14).
     RATELIMIT_WRITE = "20 per minute;300 per hour"
     RATELIMIT_PREVIEW = "30 per minute;600 per hour"
+    # Each upload is decoded and re-encoded: CPU and memory a stranger could spend.
+    RATELIMIT_UPLOAD = "30 per minute;300 per hour"
     # The same, per account (see security.rate_limit): the email or username a request
     # names, or the signed-in user. Failed sign-ins alone count against an account.
     RATELIMIT_SIGNIN_ACCOUNT = "5 per minute;20 per hour"
@@ -145,6 +147,7 @@ class BaseConfig:
     RATELIMIT_REGISTER_TAKEN = "10 per hour;30 per day"
     RATELIMIT_WRITE_ACCOUNT = "20 per minute;300 per hour"
     RATELIMIT_PREVIEW_ACCOUNT = "30 per minute;600 per hour"
+    RATELIMIT_UPLOAD_ACCOUNT = "30 per minute;300 per hour"
 
     MAIL_DEFAULT_SENDER = "Folio <no-reply@localhost>"
     MAIL_SERVER = "localhost"

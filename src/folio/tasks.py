@@ -322,3 +322,23 @@ def publish_article(slug: str) -> bool:
 def _unsubscribe_headers(url: str) -> dict[str, str]:
     # RFC 8058 one-click unsubscribe: mail clients POST to the link.
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+# --- images ---------------------------------------------------------------------------
+
+
+@shared_task(name="folio.tasks.make_media_variants")
+def make_media_variants(media_id: int) -> int:
+    """Make and store an upload's variants (pages name them before they exist and get
+    the original until then). An upload already done is skipped, so a repeat is harmless."""
+    from folio.media.uploads import make_variants_now
+
+    return len(make_variants_now(media_id))
+
+
+@shared_task(name="folio.tasks.delete_media_objects")
+def delete_media_objects(kind: str, content_hash: str, keys: list[str]) -> None:
+    """Remove a deleted upload's objects, unless another upload of the same file uses them."""
+    from folio.media.uploads import forget_objects
+
+    forget_objects(kind, content_hash, keys)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 
 def split_tags(value: str | None) -> list[str]:
@@ -22,3 +22,13 @@ class ArticleForm(FlaskForm):
         " fence code with three backticks and a language name for highlighting.",
     )
     tags = StringField("Tags", description="Separate tags with commas, e.g. python, web design.")
+    # The cover: one of the writer's uploads, by URL (the editor's script or a file below).
+    cover_image = HiddenField("Cover image")
+    remove_cover = BooleanField("Remove the cover")
+    # Without JavaScript: a picture added at the end of the body when the form is sent.
+    image_alt = StringField(
+        "Image description",
+        description="What the picture shows, for readers who cannot see it.",
+        render_kw={"maxlength": 300},
+    )
+    image_decorative = BooleanField("The picture is decorative (no description needed)")

@@ -8,6 +8,7 @@ Pygments into CSS classes, never inline styles, so a strict CSP holds.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markupsafe import escape
 from pygments import format as pygments_format
 from pygments import lex as pygments_lex
 from pygments.formatters import HtmlFormatter
@@ -22,17 +24,20 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from folio.articles.markdown_limits import BudgetedRenderer, budgeted, install_limits, render_budget
+from folio.media.variants import BODY_SIZES, Picture, key_of_url, picture_html
 
 EXTERNAL_LINK_REL = "nofollow ugc noopener"
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
-    "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "picture", "pre", "s", "source", "span",
+    "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "rel"},
-    "img": {"src", "alt", "title"},
+    "a": {"href", "title", "rel", "class"},
+    # srcset and sizes come only from Folio's own uploads (raw HTML is off): media.variants.
+    "img": {"src", "alt", "title", "width", "height", "srcset", "sizes", "loading", "decoding"},
+    "source": {"type", "srcset", "sizes"},
     "code": {"class"},
     "div": {"class"},
     "pre": {"class"},
@@ -86,7 +91,29 @@ def build_renderer(*, limits: bool = True) -> MarkdownIt:
         return str(renderer.renderToken(tokens, idx, options, env))
 
     md.add_render_rule("link_open", link_open)
+    md.add_render_rule("image", _image)
     return install_limits(md) if limits else md
+
+
+def _image(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    """An uploaded image becomes a responsive ``<picture>``. A picture from another site
+    becomes a link to it: the CSP loads images from Folio and its storage only, and
+    readers' browsers should not call third parties behind their back."""
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    title = token.attrGet("title")
+    key = key_of_url(src)
+    uploaded = (env.get("pictures") or {}).get(key) if key else None
+    if uploaded is not None:
+        return picture_html(uploaded, alt, BODY_SIZES, title=str(title) if title else None)
+    if _is_external(src):
+        label = escape(alt or src)
+        return (
+            f'<a class="external-image" href="{escape(src)}" rel="{EXTERNAL_LINK_REL}">'
+            f"Image: {label}</a>"
+        )
+    return str(renderer.image(tokens, idx, options, env))
 
 
 @lru_cache(maxsize=1)
@@ -106,18 +133,34 @@ def sanitise_html(html: str) -> str:
     )
 
 
-def _budgeted_render(source: str) -> str:
+def _budgeted_render(source: str, pictures: Mapping[str, Picture] | None = None) -> str:
     with render_budget():
-        return _renderer().render(source)
+        return _renderer().render(source, {"pictures": pictures or {}})
 
 
-def render_markdown(source: str) -> str:
+def image_urls(source: str) -> list[str]:
+    """The ``src`` of every image the Markdown draws (to find Folio's uploads among them)."""
+    urls: list[str] = []
+    with render_budget():
+        stack = list(_renderer().parse(source))
+    while stack:
+        token = stack.pop()
+        if token.type == "image":
+            urls.append(str(token.attrGet("src") or ""))
+        stack.extend(token.children or [])
+    return urls
+
+
+def render_markdown(source: str, pictures: Mapping[str, Picture] | None = None) -> str:
     """Render Markdown to HTML that is safe to insert into a page as it is.
+
+    ``pictures``: Folio's uploads the body draws, by storage key; each becomes a
+    responsive ``<picture>``.
 
     :raises folio.articles.markdown_limits.MarkdownTooComplex: (a ``ValidationFailed`` on
         ``body``) when the source would take longer than the render budget.
     """
-    return sanitise_html(_budgeted_render(source))
+    return sanitise_html(_budgeted_render(source, pictures))
 
 
 def plain_text_excerpt(source: str, limit: int = 200) -> str:

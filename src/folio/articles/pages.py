@@ -12,6 +12,8 @@ from folio.articles.forms import ArticleForm, split_tags
 from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
+from folio.media.models import MediaKind
+from folio.media.pages import media_json, receive_file, uploaded_file
 from folio.models import Article
 from folio.security import rate_limit, safe_next_url
 from folio.web import bp
@@ -40,6 +42,35 @@ def _preview_editor(form: ArticleForm, article: Article | None):
         return _editor(form, article, None, error.status_code)
 
 
+def _take_uploads(form: ArticleForm) -> None:
+    """The editor's file fields, for writers without JavaScript: a cover, and a picture
+    added at the end of the body (with its description). Each upload is kept in My media
+    even when the article itself is not saved.
+
+    :raises DomainError: a file Folio refuses, or a picture with no description that is
+        not marked decorative (on ``image_alt``).
+    """
+    if form.remove_cover.data:
+        form.cover_image.data = ""
+    if (cover := uploaded_file("cover_file")) is not None:
+        try:
+            form.cover_image.data = media_json(receive_file(cover, MediaKind.IMAGE))["url"]
+        except DomainError as error:
+            raise DomainError({"cover_image": error.errors.get("file", [error.message])}) from None
+    if (image := uploaded_file("image_file")) is None:
+        return
+    alt = " ".join((form.image_alt.data or "").split()).replace("]", "")
+    if not alt and not form.image_decorative.data:
+        raise DomainError({"image_alt": ["describe the picture, or mark it decorative"]})
+    try:
+        url = media_json(receive_file(image, MediaKind.IMAGE))["url"]
+    except DomainError as error:
+        raise DomainError({"image_alt": error.errors.get("file", [error.message])}) from None
+    form.body.data = f"{(form.body.data or '').rstrip()}\n\n![{alt}]({url})\n"
+    form.image_alt.data = ""
+    form.image_decorative.data = False
+
+
 def _action() -> str:
     action = request.form.get("action", "draft")
     return action if action in ACTIONS else "draft"
@@ -55,6 +86,11 @@ def new_article():
     if request.method == "GET":
         return _editor(form, None, None)
     action = _action()
+    try:
+        _take_uploads(form)
+    except DomainError as error:
+        apply_errors(form, error.errors)
+        return _editor(form, None, None, error.status_code)
     if action == "preview":
         return _preview_editor(form, None)
     user = signed_in_user()
@@ -70,6 +106,7 @@ def new_article():
                 body=form.body.data,
                 tags=split_tags(form.tags.data),
                 publish=action == "publish",
+                cover_image=form.cover_image.data or None,
             )
     except DomainError as error:
         apply_errors(form, error.errors)
@@ -99,11 +136,21 @@ def edit_article(slug: str):
                 "description": article.description,
                 "body": article.body,
                 "tags": ", ".join(article.tag_names),
+                "cover_image": url_for(
+                    "web.media_file", key=article.cover.original_key, _external=True
+                )
+                if article.cover
+                else "",
             }
         )
         return _editor(form, article, None)
     form = ArticleForm()
     action = _action()
+    try:
+        _take_uploads(form)
+    except DomainError as error:
+        apply_errors(form, error.errors)
+        return _editor(form, article, None, error.status_code)
     if action == "preview":
         return _preview_editor(form, article)
     if not form.validate():
@@ -113,6 +160,7 @@ def edit_article(slug: str):
         "description": form.description.data,
         "body": form.body.data,
         "tags": split_tags(form.tags.data),
+        "cover_image": form.cover_image.data or None,
     }
     publishing = action == "publish" and not article.is_published
     try:
@@ -140,7 +188,7 @@ def preview():
     A body too complex to render answers 422 with ``{"errors": {"body": [...]}}``.
     """
     try:
-        html = markdown_html(request.form.get("body", ""))
+        html = articles.preview_html(current_session(), request.form.get("body", ""))
     except DomainError as error:
         return jsonify({"errors": error.errors}), error.status_code
     return jsonify({"html": str(html)})

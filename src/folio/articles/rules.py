@@ -19,11 +19,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from folio.articles import events as article_events
-from folio.articles.markdown import render_markdown
+from folio.articles.markdown import image_urls, render_markdown
 from folio.articles.permissions import can_delete, can_edit, can_unpublish, can_view
 from folio.articles.queries import is_favorited, normalise_tags
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
+from folio.media import rules as media
 from folio.models import (
     Article,
     Favorite,
@@ -47,6 +48,24 @@ class ArticleChanges(TypedDict, total=False):
     description: str | None
     body: str | None
     tags: Sequence[str] | None
+    # The URL of one of the writer's uploaded images (as POST /media answers), or None.
+    cover_image: str | None
+
+
+def _render_body(session: Session, body: str) -> tuple[str, list[int]]:
+    """The body's HTML, Folio's uploads drawn as responsive pictures, and their ids."""
+    found = media.media_for_urls(session, image_urls(body))
+    pictures = {key: media.picture_of(upload) for key, upload in found.items()}
+    return render_markdown(body, pictures), [upload.id for upload in found.values()]
+
+
+def preview_html(session: Session, body: str) -> str:
+    """The body as readers will see it, uploads drawn: the editor's preview."""
+    return _render_body(session, body)[0]
+
+
+def _drawn_uploads(article: Article, body_media: list[int]) -> list[int]:
+    return body_media + ([article.cover_id] if article.cover_id is not None else [])
 
 
 def _tag_problems(tags: list[str]) -> list[str]:
@@ -120,6 +139,7 @@ def create_article(
     body: str | None,
     tags: Iterable[str] | None = None,
     publish: bool = False,
+    cover_image: str | None = None,
 ) -> Article:
     """Write a new article, as a draft or published at once.
 
@@ -130,13 +150,16 @@ def create_article(
     title, description, body = (title or "").strip(), (description or "").strip(), body or ""
     tag_names = normalise_tags(tags or [])
     _validate(title, description, body, tag_names, publishing=publish)
+    cover = media.own_cover(session, actor, cover_image)
+    body_html, body_media = _render_body(session, body)
     now = now_utc()
     article = Article(
         slug=_unique_slug(session, title),
         title=title,
         description=description,
         body=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
+        cover=cover,
         author=actor,
         tags=_tags_by_name(session, tag_names),
         status=Status.PUBLISHED.value if publish else Status.DRAFT.value,
@@ -146,6 +169,7 @@ def create_article(
     )
     session.add(article)
     session.flush()
+    media.record_usage(session, article.id, _drawn_uploads(article, body_media))
     record(session, article_events.ArticleCreated(article_id=article.id, author_id=actor.id))
     if publish:
         record(session, article_events.ArticlePublished(article_id=article.id, author_id=actor.id))
@@ -177,18 +201,23 @@ def update_article(
     body = (changes.get("body") or "") if "body" in changes else article.body
     tag_names = normalise_tags(changes.get("tags") or []) if "tags" in changes else None
     _validate(title, description, body, tag_names or [], publishing=article.is_published)
+    if "cover_image" in changes:
+        cover = media.own_cover(session, actor, changes.get("cover_image"))
+        article.cover_id = cover.id if cover is not None else None
+        article.cover = cover
     if title != article.title:
         article.title = title
         if article.published_at is None:
             article.slug = _unique_slug(session, title, exclude_id=article.id)
     article.description = description
-    if body != article.body:
-        article.body = body
-        article.body_html = render_markdown(body)
+    # Re-rendered on every save: an upload the body draws may have been deleted since.
+    article.body = body
+    article.body_html, body_media = _render_body(session, body)
     if tag_names is not None:
         article.tags = _tags_by_name(session, tag_names)
     _touch(article)
     session.flush()
+    media.record_usage(session, article.id, _drawn_uploads(article, body_media))
     record(
         session, article_events.ArticleUpdated(article_id=article.id, author_id=article.author_id)
     )

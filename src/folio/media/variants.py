@@ -9,9 +9,12 @@ has stored it, and the serving route answers with the original until it exists.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
+
+from markupsafe import escape
 
 from folio.media.models import EXTENSIONS
 
@@ -25,6 +28,7 @@ KEY_PATTERN = re.compile(
 # How wide an article's column and a card's picture are drawn (folio.css).
 BODY_SIZES = "(min-width: 760px) 680px, 100vw"
 CARD_SIZES = "(min-width: 760px) 200px, 100vw"
+HERO_SIZES = "(min-width: 1000px) 960px, 100vw"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +86,19 @@ class Picture:
         return self.sources[-1][1] if self.sources else ""
 
 
-def picture(key: str, width: int, height: int, widths: Sequence[int]) -> Picture:
-    """How to draw the image whose original is stored under ``key``."""
+def picture(key: str, width: int, height: int, variants: Iterable[Mapping[str, Any]]) -> Picture:
+    """How to draw the image stored under ``key`` with these variants (``Media.variants``:
+    ``{"name", "width", "height"}`` each)."""
     match = parse_key(key)
     if match is None:
         raise ValueError(f"not a media key: {key!r}")
     fmt = FORMATS_BY_EXTENSION[match["ext"]]
     base = f"{MEDIA_PREFIX}{match['folder']}/{match['hash']}/"
     by_format: dict[str, list[str]] = {}
-    for variant in planned_variants(fmt, width, height, widths):
-        by_format.setdefault(variant.format, []).append(f"{base}{variant.name} {variant.width}w")
+    for variant in variants:
+        name = str(variant["name"])
+        variant_format = FORMATS_BY_EXTENSION[name.rsplit(".", 1)[-1]]
+        by_format.setdefault(variant_format, []).append(f"{base}{name} {variant['width']}w")
     by_format.setdefault(fmt, []).append(f"{base}{match['name']} {width}w")
     order = ["webp"] + ([fmt] if fmt != "webp" else [])
     sources = tuple((MIME_TYPES[f], ", ".join(by_format[f])) for f in order if f in by_format)
@@ -107,3 +114,22 @@ def avatar_path(key: str, pixels: int, widths: Sequence[int]) -> str:
         if width >= pixels:
             return f"{MEDIA_PREFIX}{match['folder']}/{match['hash']}/{width}.webp"
     return media_path(key)
+
+
+def picture_html(
+    image: Picture, alt: str, sizes: str, *, lazy: bool = True, title: str | None = None
+) -> str:
+    """A ``<picture>`` with a WebP ``srcset`` and one in the original's type, its size set
+    (no layout shift), and ``loading="lazy"`` for images below the fold."""
+    sources = "".join(
+        f'<source type="{mime}" srcset="{escape(srcset)}" sizes="{escape(sizes)}">'
+        for mime, srcset in image.sources[:-1]
+    )
+    extra = f' title="{escape(title)}"' if title else ""
+    loading = ' loading="lazy"' if lazy else ""
+    return (
+        f"<picture>{sources}"
+        f'<img src="{escape(image.src)}" srcset="{escape(image.fallback_srcset)}" '
+        f'sizes="{escape(sizes)}" width="{image.width}" height="{image.height}" '
+        f'alt="{escape(alt)}"{extra}{loading} decoding="async"></picture>'
+    )

@@ -7,8 +7,8 @@ from folio.accounts.models import Role, User, username_key
 from folio.articles.models import Article, Favorite, Status, Tag, article_tags
 from folio.auth.models import RevokedToken
 from folio.comments.models import Comment
-from folio.media.models import Media, MediaKind, article_media
 from folio.core.models import Base, now_utc
+from folio.media.models import Media, MediaKind, article_media
 from folio.social.models import Follow
 
 __all__ = [

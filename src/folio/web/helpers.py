@@ -74,6 +74,10 @@ def large_form(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         request.max_form_memory_size = current_app.config["EDITOR_MAX_FORM_MEMORY_SIZE"]
+        # The editor's form may carry a cover and a picture besides the text.
+        request.max_content_length = (
+            current_app.config["MAX_CONTENT_LENGTH"] + 2 * current_app.config["MEDIA_MAX_BYTES"]
+        )
         if current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
         return view(*args, **kwargs)
