@@ -263,16 +263,24 @@ def refuse_common_passwords(face: str = "web") -> bool:
     return bool(current_app.config["REFUSE_COMMON_PASSWORDS"])
 
 
+# Images load from Folio and from the configured image storage only (issue 15): a
+# picture on another site never makes readers' browsers call it.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{storage}; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 
 
+def content_security_policy() -> str:
+    media = current_app.extensions.get("folio.media")
+    origin = getattr(getattr(media, "storage", None), "origin", None)
+    return CSP.format(storage=f" {origin}" if origin else "")
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("Content-Security-Policy", content_security_policy())
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")

@@ -239,9 +239,13 @@ def test_profile_shows_bio_articles_and_initials(client: FlaskClient, session: S
     assert ">BB</span>" in response.get_data(as_text=True)
 
 
-def test_profile_with_an_image_shows_it(client: FlaskClient, session: Session) -> None:
-    UserFactory(username="pic", image_url="https://images.example/pic.png")
-    assert 'src="https://images.example/pic.png"' in client.get("/@pic").get_data(as_text=True)
+def test_a_picture_url_on_another_site_is_not_loaded_initials_show(
+    client: FlaskClient, session: Session
+) -> None:
+    UserFactory(username="pic", display_name="Pia Ick", image_url="https://images.example/p.png")
+    page = client.get("/@pic").get_data(as_text=True)
+    assert "images.example" not in page
+    assert ">PI</span>" in page
 
 
 def test_profile_favorites_tab(client: FlaskClient, session: Session) -> None:

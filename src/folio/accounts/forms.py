@@ -12,9 +12,10 @@ class ProfileForm(FlaskForm):
     display_name = StringField("Display name", validators=[Optional()])
     bio = TextAreaField("Bio", validators=[Optional()])
     image_url = StringField(
-        "Avatar image URL",
+        "Picture URL for apps",
         validators=[Optional()],
-        description="An https:// link to a square picture; empty shows your initials.",
+        description="An https:// link that apps using Folio's API show; Folio's pages show"
+        " the picture you upload above, or your initials.",
     )
     email_notifications = BooleanField(
         "Email me about comments on my articles and new articles from people I follow"

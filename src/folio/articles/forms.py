@@ -27,8 +27,8 @@ class ArticleForm(FlaskForm):
     remove_cover = BooleanField("Remove the cover")
     # Without JavaScript: a picture added at the end of the body when the form is sent.
     image_alt = StringField(
-        "Image description",
+        "Alt text",
         description="What the picture shows, for readers who cannot see it.",
         render_kw={"maxlength": 300},
     )
-    image_decorative = BooleanField("The picture is decorative (no description needed)")
+    image_decorative = BooleanField("Decorative picture (no alt text needed)")

@@ -61,7 +61,9 @@ def _take_uploads(form: ArticleForm) -> None:
         return
     alt = " ".join((form.image_alt.data or "").split()).replace("]", "")
     if not alt and not form.image_decorative.data:
-        raise DomainError({"image_alt": ["describe the picture, or mark it decorative"]})
+        raise DomainError(
+            {"image_alt": ["is needed: say what the picture shows, or mark it decorative"]}
+        )
     try:
         url = media_json(receive_file(image, MediaKind.IMAGE))["url"]
     except DomainError as error:

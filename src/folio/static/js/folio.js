@@ -104,6 +104,215 @@
     });
   }
 
+  // Pictures in the editor: drop, paste or "Add image"; upload with progress, ask for the
+  // alt text, then put ![alt](url) in at the cursor.
+  function uploadImage(form, file, status, progress) {
+    return new Promise(function (resolve, reject) {
+      var data = new FormData();
+      data.append("file", file);
+      var request = new XMLHttpRequest();
+      request.open("POST", form.dataset.uploadUrl);
+      request.setRequestHeader("X-CSRFToken", csrfToken());
+      request.setRequestHeader("Accept", "application/json");
+      request.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) {
+          progress.value = Math.round((event.loaded / event.total) * 100);
+        }
+      });
+      request.addEventListener("load", function () {
+        var body = {};
+        try {
+          body = JSON.parse(request.responseText);
+        } catch (error) {
+          body = {};
+        }
+        if (request.status === 201 && body.media) {
+          resolve(body.media);
+          return;
+        }
+        var messages = body.errors && (body.errors.file || body.errors.body);
+        reject(new Error(messages ? "The file " + messages.join(" ") : "The upload failed."));
+      });
+      request.addEventListener("error", function () {
+        reject(new Error("The upload failed: check your connection and try again."));
+      });
+      progress.hidden = false;
+      progress.value = 0;
+      status.textContent = "Uploading " + file.name + "…";
+      request.send(data);
+    });
+  }
+
+  function askAltText(dialog, media) {
+    return new Promise(function (resolve) {
+      var input = dialog.querySelector("#alt-text");
+      var decorative = dialog.querySelector("#alt-decorative");
+      var error = dialog.querySelector(".alt-dialog-error");
+      var insert = dialog.querySelector(".js-alt-insert");
+      var preview = dialog.querySelector(".alt-dialog-preview");
+      var image = document.createElement("img");
+      image.src = media.path;
+      image.alt = "";
+      preview.replaceChildren(image);
+      input.value = "";
+      decorative.checked = false;
+      error.hidden = true;
+      function onInsert(event) {
+        if (!input.value.trim() && !decorative.checked) {
+          event.preventDefault();
+          error.hidden = false;
+          input.focus();
+        }
+      }
+      insert.addEventListener("click", onInsert);
+      dialog.addEventListener(
+        "close",
+        function () {
+          insert.removeEventListener("click", onInsert);
+          if (dialog.returnValue !== "insert") {
+            resolve(null);
+            return;
+          }
+          resolve(decorative.checked ? "" : input.value.trim().replace(/[\[\]]/g, ""));
+        },
+        { once: true }
+      );
+      dialog.showModal();
+      input.focus();
+    });
+  }
+
+  function insertAtCursor(textarea, text) {
+    var start = textarea.selectionStart;
+    var end = textarea.selectionEnd;
+    var before = textarea.value.slice(0, start);
+    var after = textarea.value.slice(end);
+    var lead = before && !before.endsWith("\n\n") ? (before.endsWith("\n") ? "\n" : "\n\n") : "";
+    var tail = after.startsWith("\n") ? "" : "\n";
+    textarea.value = before + lead + text + tail + after;
+    var caret = (before + lead + text + tail).length;
+    textarea.setSelectionRange(caret, caret);
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    textarea.focus();
+  }
+
+  function enhanceImages(form) {
+    var body = form.querySelector("textarea[name='body']");
+    var dialog = document.getElementById("alt-dialog");
+    var fieldset = form.querySelector(".js-image-fallback");
+    if (!body || !dialog || !fieldset || !form.dataset.uploadUrl || !dialog.showModal) {
+      return;
+    }
+    var status = fieldset.querySelector(".upload-status");
+    var progress = fieldset.querySelector(".upload-progress");
+    var fileInput = fieldset.querySelector("input[type='file']");
+    var button = fieldset.querySelector(".js-add-image");
+    // With the script, files upload at once: the form's own file field becomes the
+    // picker behind "Add image", and the no-script alt fields go.
+    fieldset.querySelectorAll(".field, .js-no-script-label").forEach(function (node) {
+      node.hidden = true;
+    });
+    fileInput.hidden = true;
+    fileInput.removeAttribute("name");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      fileInput.click();
+    });
+
+    function handle(file) {
+      if (!file) {
+        return;
+      }
+      uploadImage(form, file, status, progress)
+        .then(function (media) {
+          progress.hidden = true;
+          status.textContent = "Uploaded. Add its alt text.";
+          return askAltText(dialog, media).then(function (alt) {
+            if (alt === null) {
+              status.textContent = "Uploaded to My media; not inserted.";
+              return;
+            }
+            insertAtCursor(body, "![" + alt + "](" + media.url + ")");
+            status.textContent = "Image inserted.";
+          });
+        })
+        .catch(function (error) {
+          progress.hidden = true;
+          status.textContent = error.message;
+        });
+    }
+
+    fileInput.addEventListener("change", function () {
+      handle(fileInput.files[0]);
+      fileInput.value = "";
+    });
+    body.addEventListener("paste", function (event) {
+      var items = event.clipboardData ? event.clipboardData.files : [];
+      if (items.length && items[0].type.indexOf("image/") === 0) {
+        event.preventDefault();
+        handle(items[0]);
+      }
+    });
+    var field = body.closest(".field") || body;
+    body.addEventListener("dragover", function (event) {
+      if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") >= 0) {
+        event.preventDefault();
+        field.classList.add("is-dropping");
+      }
+    });
+    body.addEventListener("dragleave", function () {
+      field.classList.remove("is-dropping");
+    });
+    body.addEventListener("drop", function (event) {
+      field.classList.remove("is-dropping");
+      var files = event.dataTransfer ? event.dataTransfer.files : [];
+      if (files.length) {
+        event.preventDefault();
+        handle(files[0]);
+      }
+    });
+  }
+
+  // The cover: upload as soon as it is chosen and show it; the form keeps its URL.
+  function enhanceCover(form) {
+    var input = form.querySelector(".js-cover-file");
+    var hidden = form.querySelector("input[name='cover_image']");
+    var preview = document.getElementById("cover-preview");
+    if (!input || !hidden || !preview || !form.dataset.uploadUrl) {
+      return;
+    }
+    var status = document.createElement("p");
+    status.className = "upload-status";
+    status.setAttribute("role", "status");
+    var progress = document.createElement("progress");
+    progress.className = "upload-progress";
+    progress.max = 100;
+    progress.hidden = true;
+    input.after(progress, status);
+    input.addEventListener("change", function () {
+      var file = input.files[0];
+      if (!file) {
+        return;
+      }
+      uploadImage(form, file, status, progress)
+        .then(function (media) {
+          hidden.value = media.url;
+          var image = document.createElement("img");
+          image.src = media.path;
+          image.alt = "";
+          preview.replaceChildren(image);
+          status.textContent = "Cover uploaded; save to keep it.";
+          input.value = "";
+        })
+        .catch(function (error) {
+          status.textContent = error.message;
+        })
+        .finally(function () {
+          progress.hidden = true;
+        });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (!window.fetch || !window.FormData) {
       return;
@@ -111,5 +320,9 @@
     document.querySelectorAll("form.js-toggle").forEach(enhanceToggle);
     document.querySelectorAll("form.js-confirm").forEach(enhanceConfirm);
     document.querySelectorAll("form.editor[data-preview-url]").forEach(enhanceEditor);
+    document.querySelectorAll("form.editor[data-upload-url]").forEach(function (form) {
+      enhanceImages(form);
+      enhanceCover(form);
+    });
   });
 })();
