@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, current_app, request
 
+F = TypeVar("F", bound=Callable[..., Any])
+BODY_LIMITS = "folio_body_limits"
 NUL = "\x00"
 NUL_MESSAGE = "must not contain NUL (\\u0000) characters"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -63,15 +65,53 @@ def _nul_in_url() -> tuple[str, str] | None:
 def _body_problem() -> tuple[str, str] | None:
     if not request.content_length and "chunked" not in request.headers.get("Transfer-Encoding", ""):
         return None
+    if request.mimetype == _FORM_TYPES[1]:
+        return _multipart_problem()
     # The raw body, cached: a form parsed later reads the cached copy, with whatever
     # per-field limit its view sets (the editor raises it).
     raw = request.get_data(cache=True)
     if request.mimetype == _FORM_TYPES[0]:
         return _nul_in_urlencoded(raw)
-    if request.mimetype == _FORM_TYPES[1]:
-        # Folio takes no uploads: a NUL byte in a multipart body is in a field.
-        return ("form", NUL_MESSAGE) if b"\x00" in raw else None
     return _json_problem(raw)
+
+
+def _multipart_problem() -> tuple[str, str] | None:
+    """A NUL in a multipart form's text fields (files are binary and may hold any byte).
+
+    The form is parsed here, once, with the limits the view declares (an upload route
+    takes a bigger body than the app's limit: ``body_limits``); files spool to disk.
+    """
+    raise_limits = _declared_limits()
+    if raise_limits is not None:
+        raise_limits()
+    for key, values in request.form.lists():
+        if NUL in key:
+            return "form", NUL_MESSAGE
+        if any(NUL in value for value in values):
+            return key, NUL_MESSAGE
+    return None
+
+
+def _declared_limits() -> Callable[[], None] | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), None) or view
+    return getattr(handler, BODY_LIMITS, None)
+
+
+def takes_files() -> bool:
+    """Whether this request's view takes files (multipart/form-data)."""
+    return _declared_limits() is not None
+
+
+def body_limits(raise_limits: Callable[[], None]) -> Callable[[F], F]:
+    """Mark a view that takes files: ``raise_limits`` sets the request's limits before
+    anything parses its body."""
+
+    def decorator(view: F) -> F:
+        setattr(view, BODY_LIMITS, raise_limits)
+        return view
+
+    return decorator
 
 
 def _nul_in_urlencoded(raw: bytes) -> tuple[str, str] | None:

@@ -29,6 +29,7 @@ from folio.api.common import (
 )
 from folio.auth.api_v1 import TokenPairSchema, issue_pair
 from folio.core.uow import current_session, transactional
+from folio.media.uploads import public_url
 from folio.security import rate_limit, refuse_common_passwords
 from folio.social import rules as social
 
@@ -53,6 +54,19 @@ _password: dict[str, Any] = {
 }
 
 
+def _avatar() -> fields.Function:
+    return fields.Function(
+        lambda account: public_url(account.avatar_key),
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The absolute URL of the picture they uploaded (a square), or "
+            "null. Set yours with `PUT /me/avatar`.",
+            "type": "string",
+        },
+    )
+
+
 class ProfileSchema(Schema):
     """What anyone may see of a user: never the email. Dumps a ``social.ProfileView``."""
 
@@ -60,6 +74,7 @@ class ProfileSchema(Schema):
     display_name = fields.String(required=True, allow_none=True)
     bio = fields.String(required=True, allow_none=True)
     image_url = fields.String(required=True, allow_none=True)
+    avatar = _avatar()
     following = fields.Boolean(
         required=True, metadata={"description": "Whether you follow them (false anonymously)."}
     )
@@ -73,6 +88,7 @@ class MeSchema(Schema):
     display_name = fields.String(required=True, allow_none=True)
     bio = fields.String(required=True, allow_none=True)
     image_url = fields.String(required=True, allow_none=True)
+    avatar = _avatar()
     email_notifications = fields.Boolean(required=True)
     role = fields.String(required=True, metadata={"description": "`author` or `admin`."})
     created_at = fields.DateTime(required=True)

@@ -44,13 +44,14 @@ def register_api(app: Flask) -> None:
     from folio.articles import tags_api_v1 as tags
     from folio.auth import api_v1 as auth
     from folio.comments import api_v1 as comments
+    from folio.media import api_v1 as media
 
     # Documented errors are listed per operation, each in the one shape of errors.py.
     api.ERROR_SCHEMA = common.ErrorSchema
     api.DEFAULT_ERROR_RESPONSE_NAME = None
     api.init_app(app, spec_kwargs={"info": {"description": GUIDE}})
     _register_components(api.spec)
-    for blueprint in (auth.blp, users.blp, articles.blp, comments.blp, tags.blp):
+    for blueprint in (auth.blp, users.blp, articles.blp, comments.blp, tags.blp, media.blp):
         api.register_blueprint(blueprint)
     common.require_some_property(api.spec, "ArticleUpdate", "MeUpdate")
     app.view_functions[docs.DOCS_ENDPOINT] = docs.swagger_ui

@@ -20,6 +20,7 @@ from folio.api.etags import NotModifiedWithTag, check_if_match, versioned_etag
 from folio.api.paging import SchemaReusingParser, envelope
 from folio.auth import tokens
 from folio.errors import face
+from folio.guards import takes_files
 from folio.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -136,13 +137,25 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     404: ("NotFound", "No such resource (or a draft you may not see)."),
     409: ("Conflict", "Conflicts with existing data, e.g. a username or email taken."),
     412: ("PreconditionFailed", "`If-Match` names an older version: read it again."),
-    413: ("TooLarge", "The body is over the size limit (2 MB)."),
-    415: ("UnsupportedMediaType", "The body is not `application/json`."),
+    413: (
+        "TooLarge",
+        "The body is over the size limit (2 MB; uploads: `MEDIA_MAX_BYTES`, 20 MB), or an "
+        "upload would pass your storage quota (`errors.file` says which).",
+    ),
+    415: (
+        "UnsupportedMediaType",
+        "The body is not `application/json` (uploads: `multipart/form-data`).",
+    ),
     422: (
         "ValidationFailed",
         "Invalid input: `errors` names every bad field (unknown fields are refused too).",
     ),
     429: ("RateLimited", "Too many requests: wait `Retry-After` seconds."),
+    503: (
+        "Unavailable",
+        "A service Folio needs (the image storage, the task queue) is briefly out of reach: "
+        "try again after `Retry-After` seconds. Nothing was changed.",
+    ),
 }
 
 
@@ -285,7 +298,12 @@ def _refuse_non_json_bodies() -> None:
     has_body = bool(request.content_length) or "chunked" in request.headers.get(
         "Transfer-Encoding", ""
     )
-    if has_body and not request.is_json:
+    if not has_body:
+        return
+    if takes_files():
+        if request.mimetype != "multipart/form-data":
+            raise UnsupportedMediaType("send the file as multipart/form-data")
+    elif not request.is_json:
         raise UnsupportedMediaType("send the body as application/json")
 
 

@@ -125,6 +125,7 @@ class Articles(MethodView):
             body=args["body"],
             tags=args.get("tags") or [],
             publish=args["publish"],
+            cover_image=args.get("cover_image"),
         )
         answer = _answer(
             ArticleListing(article),

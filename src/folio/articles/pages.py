@@ -14,6 +14,7 @@ from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.media.models import MediaKind
 from folio.media.pages import media_json, receive_file, uploaded_file
+from folio.media.uploads import public_url
 from folio.models import Article
 from folio.security import rate_limit, safe_next_url
 from folio.web import bp
@@ -138,11 +139,7 @@ def edit_article(slug: str):
                 "description": article.description,
                 "body": article.body,
                 "tags": ", ".join(article.tag_names),
-                "cover_image": url_for(
-                    "web.media_file", key=article.cover.original_key, _external=True
-                )
-                if article.cover
-                else "",
+                "cover_image": public_url(article.cover.original_key) if article.cover else "",
             }
         )
         return _editor(form, article, None)

@@ -37,6 +37,7 @@ from folio.articles import search
 from folio.articles.permissions import can_view
 from folio.core import totals
 from folio.core.errors import NotFound
+from folio.media.models import Media
 from folio.models import (
     Article,
     Favorite,
@@ -79,6 +80,19 @@ class ArticleListing:
 
 
 @dataclass(frozen=True, slots=True)
+class CoverView:
+    """An article's cover: the original's storage key and size (the faces make URLs)."""
+
+    key: str
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, media: Media) -> CoverView:
+        return cls(media.original_key, media.width, media.height)
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleView:
     """An article as the APIs show it to one viewer: an immutable read model, built from
     a listing while its rows are loaded, safe to serialise after the commit."""
@@ -97,6 +111,7 @@ class ArticleView:
     author: social.ProfileView
     body: str | None = None
     body_html: str | None = None
+    cover: CoverView | None = None
 
     @classmethod
     def of(cls, listing: ArticleListing, *, with_body: bool = True) -> ArticleView:
@@ -116,6 +131,7 @@ class ArticleView:
             author=social.ProfileView.of(article.author, listing.following),
             body=article.body if with_body else None,
             body_html=article.body_html if with_body else None,
+            cover=CoverView.of(article.cover) if article.cover else None,
         )
 
 

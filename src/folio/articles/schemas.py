@@ -12,6 +12,7 @@ from folio.accounts.api_v1 import ProfileSchema
 from folio.api.common import ChangesSchema, StrictBoolean
 from folio.api.paging import CursorArgs, page_schema
 from folio.articles.rules import BODY_MAX, DESCRIPTION_MAX, TAG_MAX, TAGS_PER_ARTICLE, TITLE_MAX
+from folio.media.uploads import public_url
 
 LIST_STATUSES = ("published", "draft", "mine")
 
@@ -46,6 +47,15 @@ class ArticleCreateSchema(Schema):
         metadata={"description": "Markdown; needed to publish.", "example": "Some *Markdown*."},
     )
     tags = _tags
+    cover_image = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "The `url` of one of your uploads (`POST /media`), or null for "
+            "no cover.",
+            "example": None,
+        },
+    )
     publish = StrictBoolean(
         load_default=False,
         metadata={
@@ -67,6 +77,23 @@ class ArticleUpdateSchema(ChangesSchema):
         validate=validate.Length(max=TAGS_PER_ARTICLE),
         metadata={"description": "Replaces the tags; `[]` removes them all."},
     )
+    cover_image = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "The `url` of one of your uploads, or null to remove it."},
+    )
+
+
+class CoverSchema(Schema):
+    """Dumps a ``queries.CoverView``."""
+
+    url = fields.Function(
+        lambda cover: public_url(cover.key),
+        required=True,
+        metadata={"type": "string", "description": "The original picture's absolute URL."},
+    )
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
 
 
 class ArticleSummarySchema(Schema):
@@ -93,6 +120,13 @@ class ArticleSummarySchema(Schema):
         metadata={"description": "Moves on every change to the article."},
     )
     author = fields.Nested(ProfileSchema, required=True)
+    cover_image = fields.Nested(
+        CoverSchema,
+        attribute="cover",
+        required=True,
+        allow_none=True,
+        metadata={"description": "The cover picture, or null."},
+    )
 
 
 class ArticleSchema(ArticleSummarySchema):

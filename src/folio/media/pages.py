@@ -25,10 +25,11 @@ from werkzeug.wrappers import Response
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.extensions import csrf
+from folio.guards import body_limits
 from folio.media import rules as media_rules
 from folio.media.models import Media, MediaKind
 from folio.media.storage import StorageError
-from folio.media.uploads import receive, setup, storage
+from folio.media.uploads import allow_upload_size, public_url, receive, setup, storage
 from folio.media.variants import (
     CARD_SIZES,
     FORMATS_BY_EXTENSION,
@@ -45,27 +46,23 @@ from folio.web.helpers import no_store, signed_in_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 IMMUTABLE = "public, max-age=31536000, immutable"
-# Room for the form's other fields around the largest file Folio takes.
-FORM_OVERHEAD = 1024 * 1024
 PER_PAGE = 24
 
 
 def takes_upload(view: F) -> F:
-    """Let this view receive a file up to ``MEDIA_MAX_BYTES`` (the app's limit is lower).
+    """Let this view receive files up to ``MEDIA_MAX_BYTES`` (the app's limit is lower).
 
     The CSRF check reads the form, so it runs here, after the larger limit is set.
     """
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        request.max_content_length = setup().limits.max_bytes + FORM_OVERHEAD
-        request.max_form_memory_size = current_app.config["EDITOR_MAX_FORM_MEMORY_SIZE"]
         if current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
         return view(*args, **kwargs)
 
     csrf.exempt(wrapper)
-    return wrapper  # type: ignore[return-value]
+    return body_limits(allow_upload_size)(wrapper)  # type: ignore[return-value]
 
 
 def uploaded_file(name: str = "file") -> FileStorage | None:
@@ -84,7 +81,7 @@ def media_json(media: Media, used_by: int = 0) -> dict[str, Any]:
     """What the editor's script needs: the URL to insert and the picture's size."""
     return {
         "id": media.id,
-        "url": url_for("web.media_file", key=media.original_key, _external=True),
+        "url": public_url(media.original_key),
         "path": media_path(media.original_key),
         "width": media.width,
         "height": media.height,
@@ -162,7 +159,7 @@ def upload_media():
         if _wants_json():
             return jsonify(errors=error.errors), error.status_code
         for message in error.errors.get("file", [error.message]):
-            flash(f"File {message}", "error")
+            flash(message, "error")
         return redirect(url_for("web.my_media"))
     if _wants_json():
         return jsonify(media=media_json(media)), 201
@@ -235,7 +232,7 @@ def upload_avatar():
             media_rules.set_avatar(uow.session, signed_in_user(), avatar)
     except DomainError as error:
         for message in error.errors.get("file", [error.message]):
-            flash(f"Picture: {message}", "error")
+            flash(message, "error")
         return redirect(url_for("web.settings"))
     flash("Your new picture is saved.", "success")
     return redirect(url_for("web.settings"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,43 @@ from folio.core.events import record
 from folio.media import events as media_events
 from folio.media.models import KIND_FOLDERS, Media, MediaKind, article_media
 from folio.media.variants import Picture, key_of_url, parse_key, picture, planned_variants
+
+
+@dataclass(frozen=True, slots=True)
+class MediaView:
+    """An upload as its owner's API sees it: an immutable read model."""
+
+    id: int
+    kind: str
+    format: str
+    key: str
+    width: int
+    height: int
+    bytes: int
+    filename: str
+    created_at: datetime
+    ready: bool
+    variants: tuple[tuple[str, int, int], ...]  # (storage key, width, height)
+    used_by: int = 0
+
+    @classmethod
+    def of(cls, media: Media, used_by: int = 0) -> MediaView:
+        return cls(
+            id=media.id,
+            kind=media.kind,
+            format=media.format,
+            key=media.original_key,
+            width=media.width,
+            height=media.height,
+            bytes=media.bytes,
+            filename=media.filename,
+            created_at=media.created_at,
+            ready=media.ready,
+            variants=tuple(
+                (media.key(v["name"]), int(v["width"]), int(v["height"])) for v in media.variants
+            ),
+            used_by=used_by,
+        )
 
 
 class QuotaExceeded(ValidationFailed):
@@ -65,14 +103,11 @@ def check_quota(session: Session, owner: User, size: int, quota: int | None) -> 
         return
     used = bytes_used(session, owner.id)
     if used + size > quota:
-        raise QuotaExceeded(
-            {
-                "file": [
-                    f"would take you over your storage quota: {_megabytes(used)} of "
-                    f"{_megabytes(quota)} used; delete images you no longer need in My media"
-                ]
-            }
+        message = (
+            f"This image would take you over your storage quota: {_megabytes(used)} of "
+            f"{_megabytes(quota)} used. Delete images you no longer need in My media."
         )
+        raise QuotaExceeded({"file": [message]}, message)
 
 
 def add_media(

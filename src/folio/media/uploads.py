@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 from folio.accounts.models import User
 from folio.core.errors import ValidationFailed
@@ -28,6 +28,7 @@ from folio.media.events import MediaDeleted, MediaUploaded
 from folio.media.models import KIND_FOLDERS, Media, MediaKind
 from folio.media.processing import ImageLimits, ImageRejected, process_upload
 from folio.media.storage import Storage, StorageError, storage_from_config
+from folio.media.variants import media_path
 
 log = logging.getLogger(__name__)
 _EXTENSION = "folio.media"
@@ -55,6 +56,23 @@ def image_widths(kind: MediaKind) -> tuple[int, ...]:
     return limits.avatar_widths if kind is MediaKind.AVATAR else limits.widths
 
 
+def allow_upload_size() -> None:
+    """Let this request carry files up to ``MEDIA_MAX_BYTES`` (the app's limit is lower):
+    the editor's form may hold a cover and a picture besides a long text. Run by the input
+    guard before anything parses the body (``guards.body_limits``)."""
+    config = current_app.config
+    request.max_content_length = config["MAX_CONTENT_LENGTH"] + 2 * config["MEDIA_MAX_BYTES"]
+    request.max_form_memory_size = config["EDITOR_MAX_FORM_MEMORY_SIZE"]
+
+
+def public_url(key: str | None) -> str | None:
+    """The absolute address of a stored image, on the site's public address (the same
+    from every instance and in every API answer)."""
+    if not key:
+        return None
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/") + media_path(key)
+
+
 def display_name(filename: str | None) -> str:
     """The client's file name, for My media only (never a path, never trusted)."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -77,7 +95,7 @@ def receive(actor: User, data: bytes, filename: str | None, kind: MediaKind) -> 
     try:
         original = process_upload(data, media_setup.limits, square=kind is MediaKind.AVATAR)
     except ImageRejected as refused:
-        error = ValidationFailed({"file": [refused.message]})
+        error = ValidationFailed({"file": [refused.message]}, refused.message)
         error.status_code = refused.status
         raise error from None
     upload = rules.NewUpload(

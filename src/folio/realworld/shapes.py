@@ -6,12 +6,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from folio.articles.queries import ArticleListing
+from folio.media.uploads import public_url
 from folio.models import Comment, User
 
 
 def timestamp(value: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and ``Z``, as JavaScript's ``toISOString``."""
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def image(account: User) -> str | None:
+    """An uploaded avatar's absolute URL, else the image URL the user gave, else null."""
+    return public_url(account.avatar_key) or account.image_url or None
 
 
 def user(account: User, token: str) -> dict[str, Any]:
@@ -21,7 +27,7 @@ def user(account: User, token: str) -> dict[str, Any]:
             "token": token,
             "username": account.username,
             "bio": account.bio or None,
-            "image": account.image_url or None,
+            "image": image(account),
         }
     }
 
@@ -30,7 +36,7 @@ def profile(account: User, following: bool) -> dict[str, Any]:
     return {
         "username": account.username,
         "bio": account.bio or None,
-        "image": account.image_url or None,
+        "image": image(account),
         "following": following,
     }
 

@@ -24,10 +24,14 @@ class ProfileView:
     bio: str | None
     image_url: str | None
     following: bool
+    # An uploaded avatar's storage key; the faces make its URL.
+    avatar_key: str | None = None
 
     @classmethod
     def of(cls, user: User, following: bool) -> ProfileView:
-        return cls(user.username, user.display_name, user.bio, user.image_url, following)
+        return cls(
+            user.username, user.display_name, user.bio, user.image_url, following, user.avatar_key
+        )
 
 
 @dataclass(frozen=True)

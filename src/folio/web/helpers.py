@@ -10,8 +10,11 @@ from typing import Any, TypeVar
 from flask import abort, current_app, g, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 from folio.extensions import csrf
+from folio.guards import body_limits
+from folio.media.uploads import allow_upload_size
 from folio.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,10 +45,16 @@ def apply_errors(
     for key, messages in errors.items():
         name = (aliases or {}).get(key, key)
         field = form._fields.get(name)
-        if field is None or name == "csrf_token":
-            form.form_errors.extend(f"{key.replace('_', ' ').capitalize()} {m}" for m in messages)
+        if field is None or name == "csrf_token" or isinstance(field, HiddenField):
+            label = key.replace("_", " ").capitalize()
+            form.form_errors.extend(_labelled(label, m) for m in messages)
             continue
-        field.errors = [*field.errors, *(f"{field.label.text} {m}" for m in messages)]
+        field.errors = [*field.errors, *(_labelled(field.label.text, m) for m in messages)]
+
+
+def _labelled(label: str, message: str) -> str:
+    # "can't be blank" reads "Title can't be blank"; a whole sentence stands as it is.
+    return message if message[:1].isupper() else f"{label} {message}"
 
 
 def no_store(view: F) -> F:
@@ -74,16 +83,13 @@ def large_form(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         request.max_form_memory_size = current_app.config["EDITOR_MAX_FORM_MEMORY_SIZE"]
-        # The editor's form may carry a cover and a picture besides the text.
-        request.max_content_length = (
-            current_app.config["MAX_CONTENT_LENGTH"] + 2 * current_app.config["MEDIA_MAX_BYTES"]
-        )
         if current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
         return view(*args, **kwargs)
 
     csrf.exempt(wrapper)
-    return wrapper  # type: ignore[return-value]
+    # The editor's form may carry a cover and a picture besides a long text.
+    return body_limits(allow_upload_size)(wrapper)  # type: ignore[return-value]
 
 
 def page_number() -> int:
