@@ -90,6 +90,8 @@ def test_rate_limited_operations_document_429_with_retry_after(spec: dict[str, A
         ("/api/v1/auth/tokens", "post"),
         ("/api/v1/users", "post"),
         ("/api/v1/articles/{slug}/comments", "post"),
+        ("/api/v1/media", "post"),
+        ("/api/v1/me/avatar", "put"),
         ("/api/v1/articles", "post"),
         ("/api/v1/articles/{slug}", "patch"),
     }

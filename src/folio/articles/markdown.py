@@ -138,19 +138,6 @@ def _budgeted_render(source: str, pictures: Mapping[str, Picture] | None = None)
         return _renderer().render(source, {"pictures": pictures or {}})
 
 
-def image_urls(source: str) -> list[str]:
-    """The ``src`` of every image the Markdown draws (to find Folio's uploads among them)."""
-    urls: list[str] = []
-    with render_budget():
-        stack = list(_renderer().parse(source))
-    while stack:
-        token = stack.pop()
-        if token.type == "image":
-            urls.append(str(token.attrGet("src") or ""))
-        stack.extend(token.children or [])
-    return urls
-
-
 def render_markdown(source: str, pictures: Mapping[str, Picture] | None = None) -> str:
     """Render Markdown to HTML that is safe to insert into a page as it is.
 

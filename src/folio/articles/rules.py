@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from folio.articles import events as article_events
-from folio.articles.markdown import image_urls, render_markdown
+from folio.articles.markdown import render_markdown
 from folio.articles.permissions import can_delete, can_edit, can_unpublish, can_view
 from folio.articles.queries import is_favorited, normalise_tags
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
@@ -54,7 +54,7 @@ class ArticleChanges(TypedDict, total=False):
 
 def _render_body(session: Session, body: str) -> tuple[str, list[int]]:
     """The body's HTML, Folio's uploads drawn as responsive pictures, and their ids."""
-    found = media.media_for_urls(session, image_urls(body))
+    found = media.media_in_text(session, body)
     pictures = {key: media.picture_of(upload) for key, upload in found.items()}
     return render_markdown(body, pictures), [upload.id for upload in found.values()]
 

@@ -20,7 +20,14 @@ from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
 from folio.media import events as media_events
 from folio.media.models import KIND_FOLDERS, Media, MediaKind, article_media
-from folio.media.variants import Picture, key_of_url, parse_key, picture, planned_variants
+from folio.media.variants import (
+    Picture,
+    key_of_url,
+    keys_in_text,
+    parse_key,
+    picture,
+    planned_variants,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,9 +303,9 @@ def is_still_stored(session: Session, kind: str, content_hash: str) -> bool:
 # --- the pictures articles draw -------------------------------------------------------------
 
 
-def media_for_urls(session: Session, urls: Iterable[str]) -> dict[str, Media]:
-    """The image uploads behind Folio media URLs, by storage key of the URL."""
-    keys = {key for url in urls if (key := key_of_url(url))}
+def media_in_text(session: Session, text: str) -> dict[str, Media]:
+    """The image uploads a body's Folio media URLs name, by storage key."""
+    keys = keys_in_text(text)
     hashes = {m["hash"] for key in keys if (m := parse_key(key)) and m["folder"] == "images"}
     if not hashes:
         return {}

@@ -66,6 +66,15 @@ def key_of_url(url: str) -> str | None:
     return key if parse_key(key) else None
 
 
+_KEYS_IN_TEXT = re.compile(MEDIA_PREFIX + KEY_PATTERN.pattern)
+
+
+def keys_in_text(text: str) -> set[str]:
+    """Storage keys of Folio media URLs anywhere in a text: a scan, not a Markdown parse
+    (the render that follows is the one parse a body gets)."""
+    return {match.group(0)[len(MEDIA_PREFIX) :] for match in _KEYS_IN_TEXT.finditer(text)}
+
+
 def media_path(key: str) -> str:
     return MEDIA_PREFIX + key
 
