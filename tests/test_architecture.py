@@ -95,7 +95,7 @@ def test_faces_write_through_the_unit_of_work(path: Path) -> None:
     assert ".commit()" not in text, f"{path.name} commits by hand: use unit_of_work()"
 
 
-AREAS = ("accounts", "articles", "comments", "social")
+AREAS = ("accounts", "articles", "comments", "media", "social")
 
 
 @pytest.mark.parametrize("path", sorted((PACKAGE / "core").glob("*.py")), ids=lambda p: p.name)
@@ -122,8 +122,9 @@ def test_events_carry_ids_not_orm_objects(path: Path) -> None:
 # two areas depend on each other (faces are free to combine areas).
 AREA_DEPENDENCIES: dict[str, set[str]] = {
     "accounts": set(),
+    "media": {"accounts"},
     "social": {"accounts"},
-    "articles": {"accounts", "social"},
+    "articles": {"accounts", "social", "media"},
     "comments": {"accounts", "social", "articles"},
     "auth": {"accounts"},
 }

@@ -66,6 +66,7 @@ def test_me_shows_the_private_account(client: FlaskClient, alice: Account) -> No
         "display_name",
         "bio",
         "image_url",
+        "avatar",
         "email_notifications",
         "role",
         "created_at",
@@ -155,6 +156,7 @@ def test_a_public_profile_carries_no_email(client: FlaskClient, alice: Account) 
         "display_name": None,
         "bio": None,
         "image_url": None,
+        "avatar": None,
         "following": False,
     }
     assert alice.email not in response.get_data(as_text=True)

@@ -13,6 +13,7 @@ from folio.accounts import queries as directory
 from folio.accounts import rules as accounts
 from folio.articles import queries as article_queries
 from folio.core.uow import current_session, transactional
+from folio.media import rules as media
 from folio.security import safe_next_url
 from folio.web import bp
 from folio.web.helpers import page_number, signed_in_user
@@ -74,6 +75,22 @@ def admin_deactivate(user_id: int):
         return redirect(_back())
     accounts.deactivate(session, actor, target)
     flash(f"{target.username} is deactivated and signed out everywhere.", "success")
+    return redirect(_back())
+
+
+@bp.post("/admin/users/<int:user_id>/delete")
+@admin_required
+@transactional
+def admin_delete(user_id: int):
+    actor = signed_in_user()
+    session = current_session()
+    target = directory.get_user(session, actor, user_id)
+    if target.id == actor.id:
+        flash("Delete your own account from your settings.", "error")
+        return redirect(_back())
+    name = target.username
+    media.close_account(session, actor, target)
+    flash(f"{name} and everything they wrote and uploaded are deleted.", "success")
     return redirect(_back())
 
 

@@ -30,6 +30,13 @@ class AccountDeactivated(AccountEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AccountDeleted(AccountEvent):
+    """The account and everything in it are gone for good."""
+
+    NAME = "user.deleted"
+
+
+@dataclass(frozen=True, kw_only=True)
 class AccountReactivated(AccountEvent):
     NAME = "user.reactivated"
 

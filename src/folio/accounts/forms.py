@@ -51,3 +51,15 @@ class DeactivateForm(FlaskForm):
         validators=[InputRequired(message="Current password can't be blank")],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired(message="Current password can't be blank")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirm = BooleanField(
+        "I understand that my articles, comments and images are deleted for good",
+        validators=[InputRequired(message="Tick the box to confirm")],
+    )

@@ -8,10 +8,17 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import login_required, login_user, logout_user
 
 from folio.accounts import rules as accounts
-from folio.accounts.forms import DeactivateForm, EmailForm, PasswordForm, ProfileForm
+from folio.accounts.forms import (
+    DeactivateForm,
+    DeleteAccountForm,
+    EmailForm,
+    PasswordForm,
+    ProfileForm,
+)
 from folio.accounts.rules import ProfileChanges
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, transactional, unit_of_work
+from folio.media import rules as media
 from folio.models import User
 from folio.security import refuse_common_passwords
 from folio.web import bp
@@ -33,6 +40,7 @@ def _forms(user: User, **given: Any) -> dict[str, Any]:
         "email_form": EmailForm(formdata=None, prefix="email", data={"email": user.email}),
         "password_form": PasswordForm(formdata=None, prefix="pw"),
         "deactivate_form": DeactivateForm(formdata=None, prefix="close"),
+        "delete_form": DeleteAccountForm(formdata=None, prefix="delete"),
     }
     forms.update(given)
     return forms
@@ -154,4 +162,23 @@ def deactivate_account():
     logout_user()
     session.clear()
     flash("Your account is closed. Thank you for writing with us.", "success")
+    return redirect(url_for("web.index"))
+
+
+@bp.post("/settings/delete")
+@login_required
+@no_store
+@transactional
+def delete_account():
+    """Delete the account for good: articles, comments, favorites, follows and images."""
+    user = signed_in_user()
+    form = DeleteAccountForm(prefix="delete")
+    if not form.validate() or not accounts.verify_password(user, form.current_password.data):
+        if form.current_password.data and not form.current_password.errors:
+            form.current_password.errors = ["Current password is incorrect"]
+        return _page(user, 422, delete_form=form)
+    media.close_account(current_session(), user, user)
+    logout_user()
+    session.clear()
+    flash("Your account and everything in it are deleted.", "success")
     return redirect(url_for("web.index"))

@@ -379,6 +379,21 @@ def deactivate(session: Session, actor: User, target: User) -> User:
     return target
 
 
+def delete_account(session: Session, actor: User, target: User) -> None:
+    """Delete an account for good with its articles, comments, favorites and follows (the
+    owner, or an admin for someone else). Uploads go through ``media.rules.close_account``,
+    which calls this.
+
+    :raises Forbidden: the actor is neither the owner nor an admin.
+    """
+    if actor.id != target.id and not actor.is_admin:
+        raise Forbidden("user")
+    deleted = account_events.AccountDeleted(user_id=target.id)
+    session.delete(target)
+    session.flush()
+    record(session, deleted)
+
+
 def reactivate(session: Session, actor: User, target: User) -> User:
     if not actor.is_admin:
         raise Forbidden("user")

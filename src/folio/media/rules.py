@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from folio.accounts import events as account_events
+from folio.accounts import rules as account_rules
 from folio.accounts.models import User
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
@@ -230,10 +231,17 @@ def delete_media(
     record(session, deleted)
 
 
-def delete_all_media(session: Session, owner: User) -> None:
-    """Every upload of ``owner`` goes (their account is being deleted)."""
-    for media in session.scalars(select(Media).where(Media.owner_id == owner.id)):
-        delete_media(session, owner, media, even_if_used=True)
+def close_account(session: Session, actor: User, target: User) -> None:
+    """Delete an account for good, and its uploads' stored files with it (the owner, or an
+    admin): ``accounts.rules.delete_account`` plus what only this area knows.
+
+    :raises Forbidden: the actor is neither the owner nor an admin.
+    """
+    if actor.id != target.id and not actor.is_admin:
+        raise Forbidden("user")
+    for media in list(session.scalars(select(Media).where(Media.owner_id == target.id))):
+        delete_media(session, target, media, even_if_used=True)
+    account_rules.delete_account(session, actor, target)
 
 
 def set_avatar(session: Session, actor: User, media: Media | None) -> User:
