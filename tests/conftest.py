@@ -141,9 +141,17 @@ def app_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def shared_app(database_url: str) -> Flask:
+def media_root(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Where the run's apps store uploads: a temporary folder, never the instance folder."""
+    return str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url: str, media_root: str) -> Flask:
     """The run's app, for every test that needs no config of its own."""
-    return create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    return create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": database_url, "MEDIA_ROOT": media_root}
+    )
 
 
 def _reset_between_tests(application: Flask) -> None:
@@ -167,13 +175,14 @@ def _reset_between_tests(application: Flask) -> None:
 def app(
     request: pytest.FixtureRequest,
     database_url: str,
+    media_root: str,
     app_overrides: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Flask]:
     """The app, whose every session joins one transaction rolled back after the test."""
     saved_config: dict[str, Any] | None = None
     if app_overrides or request.node.get_closest_marker("fresh_app"):
-        uri = {"SQLALCHEMY_DATABASE_URI": database_url}
+        uri = {"SQLALCHEMY_DATABASE_URI": database_url, "MEDIA_ROOT": media_root}
         application = create_app("testing", {**uri, **app_overrides})
     else:
         application = request.getfixturevalue("shared_app")

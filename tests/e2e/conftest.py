@@ -54,6 +54,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "testing",
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "MEDIA_ROOT": str(path.parent / "media"),
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
         },

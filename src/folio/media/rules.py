@@ -179,7 +179,8 @@ def mark_variants_stored(session: Session, media_id: int, names: Iterable[str]) 
 
 def get_own_media(session: Session, owner: User, media_id: int) -> Media:
     """:raises NotFound: no such upload, or not the owner's (admins neither: it is private)."""
-    media = session.get(Media, media_id)
+    # Ids past the column's range are nobody's (and would overflow the driver).
+    media = session.get(Media, media_id) if 0 < media_id < 2**31 else None
     if media is None or media.owner_id != owner.id:
         raise NotFound("media")
     return media

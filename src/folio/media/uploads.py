@@ -113,17 +113,16 @@ def receive(actor: User, data: bytes, filename: str | None, kind: MediaKind) -> 
     written = _store(media_setup.storage, key, original.data, original.mime)
     try:
         with unit_of_work() as uow:
-            return rules.add_media(
-                uow.session,
-                actor,
-                upload,
-                widths=image_widths(kind),
-                quota=media_setup.quota,
+            media = rules.add_media(
+                uow.session, actor, upload, widths=image_widths(kind), quota=media_setup.quota
             )
     except BaseException:
         if written:
             _forget_unless_used(kind, content_hash, [key])
         raise
+    # The variants may have been made since (eagerly, on the embedded default).
+    session.refresh(media)
+    return media
 
 
 def _store(target: Storage, key: str, data: bytes, content_type: str) -> bool:
