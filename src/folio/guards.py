@@ -54,9 +54,14 @@ def _nul_in_url() -> tuple[str, str] | None:
     query = request.query_string
     if b"%00" not in query and b"\x00" not in query:
         return None  # the common case, without parsing the arguments
-    for key, values in request.args.lists():
+    return _nul_in_fields(request.args, "query")
+
+
+def _nul_in_fields(fields: Any, container: str) -> tuple[str, str] | None:
+    """The first field (a MultiDict's key) holding a NUL; ``container`` if a key does."""
+    for key, values in fields.lists():
         if NUL in key:
-            return "query", NUL_MESSAGE
+            return container, NUL_MESSAGE
         if any(NUL in value for value in values):
             return key, NUL_MESSAGE
     return None
@@ -84,12 +89,7 @@ def _multipart_problem() -> tuple[str, str] | None:
     raise_limits = _declared_limits()
     if raise_limits is not None:
         raise_limits()
-    for key, values in request.form.lists():
-        if NUL in key:
-            return "form", NUL_MESSAGE
-        if any(NUL in value for value in values):
-            return key, NUL_MESSAGE
-    return None
+    return _nul_in_fields(request.form, "form")
 
 
 def _declared_limits() -> Callable[[], None] | None:

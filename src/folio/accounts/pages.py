@@ -147,6 +147,22 @@ def sign_out_everywhere():
     return redirect(url_for("web.settings"))
 
 
+def _confirmed(user: User, form: DeactivateForm | DeleteAccountForm) -> bool:
+    """Whether a form that ends the account is valid and carries the right password."""
+    if form.validate() and accounts.verify_password(user, form.current_password.data):
+        return True
+    if form.current_password.data and not form.current_password.errors:
+        form.current_password.errors = ["Current password is incorrect"]
+    return False
+
+
+def _signed_out(message: str):
+    logout_user()
+    session.clear()
+    flash(message, "success")
+    return redirect(url_for("web.index"))
+
+
 @bp.post("/settings/deactivate")
 @login_required
 @no_store
@@ -154,15 +170,10 @@ def sign_out_everywhere():
 def deactivate_account():
     user = signed_in_user()
     form = DeactivateForm(prefix="close")
-    if not form.validate() or not accounts.verify_password(user, form.current_password.data):
-        if form.current_password.data:
-            form.current_password.errors = ["Current password is incorrect"]
+    if not _confirmed(user, form):
         return _page(user, 422, deactivate_form=form)
     accounts.deactivate(current_session(), user, user)
-    logout_user()
-    session.clear()
-    flash("Your account is closed. Thank you for writing with us.", "success")
-    return redirect(url_for("web.index"))
+    return _signed_out("Your account is closed. Thank you for writing with us.")
 
 
 @bp.post("/settings/delete")
@@ -173,12 +184,7 @@ def delete_account():
     """Delete the account for good: articles, comments, favorites, follows and images."""
     user = signed_in_user()
     form = DeleteAccountForm(prefix="delete")
-    if not form.validate() or not accounts.verify_password(user, form.current_password.data):
-        if form.current_password.data and not form.current_password.errors:
-            form.current_password.errors = ["Current password is incorrect"]
+    if not _confirmed(user, form):
         return _page(user, 422, delete_form=form)
     media.close_account(current_session(), user, user)
-    logout_user()
-    session.clear()
-    flash("Your account and everything in it are deleted.", "success")
-    return redirect(url_for("web.index"))
+    return _signed_out("Your account and everything in it are deleted.")
