@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from folio.extensions import db
 from folio.models import Article, Comment, Favorite, Follow, Status, User
@@ -11,9 +12,12 @@ from folio.seed import DEMO_EMAIL
 
 
 def test_seed_db_makes_realistic_consistent_content(app: Flask) -> None:
-    result = app.test_cli_runner().invoke(args=["seed-db", "--users", "12", "--articles", "60"])
+    result = app.test_cli_runner().invoke(
+        args=["seed-db", "--users", "12", "--articles", "60", "--covers", "2"]
+    )
     assert result.exit_code == 0, result.output
     assert DEMO_EMAIL in result.output
+    assert "(2 with a cover)" in result.output
     with app.app_context():
         session = db.session
         count = lambda model: session.scalar(select(func.count()).select_from(model))  # noqa: E731
@@ -29,6 +33,12 @@ def test_seed_db_makes_realistic_consistent_content(app: Flask) -> None:
         assert all(a.published_at is not None for a in published)
         assert any('<pre class="highlight">' in a.body_html for a in published)
         assert any("<h2>" in a.body_html for a in published)
+        # The newest articles got covers, uploaded by their own authors, sizes made.
+        covered = session.scalars(
+            select(Article).where(Article.cover_id.is_not(None)).options(joinedload(Article.cover))
+        ).all()
+        assert len(covered) == 2
+        assert all(a.cover.owner_id == a.author_id and a.cover.ready for a in covered)
         # The denormalised favorite counts agree with the favorites.
         for article in published:
             real = session.scalar(select(func.count()).where(Favorite.article_id == article.id))
@@ -37,7 +47,7 @@ def test_seed_db_makes_realistic_consistent_content(app: Flask) -> None:
 
 def test_seed_db_is_deterministic_and_if_empty_leaves_content_alone(app: Flask) -> None:
     runner = app.test_cli_runner()
-    seed_args = ["seed-db", "--users", "5", "--articles", "10", "--seed", "7"]
+    seed_args = ["seed-db", "--users", "5", "--articles", "10", "--seed", "7", "--covers", "0"]
 
     def titles() -> list[str]:
         with app.app_context():

@@ -25,8 +25,9 @@ def register_commands(app: Flask) -> None:
 @click.option("--articles", default=100, show_default=True, type=click.IntRange(0))
 @click.option("--seed", "seed_value", default=1, show_default=True, type=int)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@click.option("--covers", default=12, show_default=True, type=click.IntRange(0))
 @with_appcontext
-def seed_db(users: int, articles: int, seed_value: int, if_empty: bool) -> None:
+def seed_db(users: int, articles: int, seed_value: int, if_empty: bool, covers: int) -> None:
     """Fill the database with demo content (users, articles, comments, follows)."""
     from flask import current_app
     from sqlalchemy import func, select
@@ -49,9 +50,12 @@ def seed_db(users: int, articles: int, seed_value: int, if_empty: bool) -> None:
             session, users=users, articles=articles, seed_value=seed_value, progress=click.echo
         )
         uow.record(ContentChanged())
+    from folio.media.demo import add_demo_covers
+
+    covered = add_demo_covers(covers, seed_value, progress=click.echo)
     click.echo(
-        f"Seeded {report.users} users, {report.articles} articles, {report.comments} comments, "
-        f"{report.favorites} favorites, {report.follows} follows."
+        f"Seeded {report.users} users, {report.articles} articles ({covered} with a cover), "
+        f"{report.comments} comments, {report.favorites} favorites, {report.follows} follows."
     )
     if session.scalar(select(User).where(User.email == DEMO_EMAIL)) is not None:
         click.echo(f"Sign in as {DEMO_EMAIL} with the password {DEMO_PASSWORD} (an admin).")
