@@ -179,6 +179,8 @@ class BaseConfig:
     MEDIA_MAX_BYTES = 20 * 1024 * 1024
     MEDIA_MAX_PIXELS = 50_000_000
     MEDIA_MAX_FRAMES = 200
+    # Frames × pixels of an animation (each frame is decoded at full size).
+    MEDIA_MAX_ANIMATION_PIXELS = 100_000_000
     MEDIA_MAX_EDGE = 2560
     MEDIA_WIDTHS = (480, 960, 1600)
     MEDIA_AVATAR_EDGE = 512

@@ -329,3 +329,12 @@ def test_limits_come_from_the_media_settings() -> None:
     )
     assert (limits.max_edge, limits.widths, limits.max_bytes) == (1000, (320, 640), 1024)
     assert limits.max_pixels == LIMITS.max_pixels
+
+
+def test_an_animation_of_few_frames_on_a_huge_canvas_is_refused_before_decoding() -> None:
+    # Each frame passes the still-image limit; together they would cost minutes of CPU.
+    limits = ImageLimits(max_pixels=4_000_000, max_animation_pixels=10_000_000)
+    data = _gif(5, size=(2000, 1500))
+    with pytest.raises(ImageRejected, match="animation is too large"):
+        sniff(data, limits)
+    assert sniff(_gif(5, size=(1000, 1000)), limits)[3] == 5

@@ -87,6 +87,9 @@ class ImageLimits:
     # width*height of the upload's canvas, checked before any pixel is decoded
     max_pixels: int = 50_000_000
     max_frames: int = 200
+    # frames × canvas of an animation: each frame is decoded at full canvas, so a small
+    # file of many huge frames would cost minutes of CPU although each passes max_pixels
+    max_animation_pixels: int = 100_000_000
     # longest edge of the stored original; larger uploads are scaled down
     max_edge: int = 2560
     widths: tuple[int, ...] = (480, 960, 1600)
@@ -101,6 +104,9 @@ class ImageLimits:
             max_bytes=int(config.get("MEDIA_MAX_BYTES", default.max_bytes)),
             max_pixels=int(config.get("MEDIA_MAX_PIXELS", default.max_pixels)),
             max_frames=int(config.get("MEDIA_MAX_FRAMES", default.max_frames)),
+            max_animation_pixels=int(
+                config.get("MEDIA_MAX_ANIMATION_PIXELS", default.max_animation_pixels)
+            ),
             max_edge=int(config.get("MEDIA_MAX_EDGE", default.max_edge)),
             widths=tuple(int(w) for w in config.get("MEDIA_WIDTHS", default.widths)),
             avatar_edge=int(config.get("MEDIA_AVATAR_EDGE", default.avatar_edge)),
@@ -155,6 +161,11 @@ def sniff(data: bytes, limits: ImageLimits) -> tuple[str, int, int, int]:
     width, height, frames = HEADERS[fmt](data, limits)
     _check_canvas(width, height, limits)
     _check_frames(frames, limits)
+    if frames > 1 and frames * width * height > limits.max_animation_pixels:
+        raise ImageRejected(
+            f"The animation is too large: {frames} frames of {width}×{height} pixels; the "
+            f"limit is {limits.max_animation_pixels / 1_000_000:g} megapixels in all."
+        )
     # Pillow must read the same thing our walk did (two SOF markers, say, could differ).
     with _reading(), Image.open(BytesIO(data), formats=OPENERS) as im:
         if PILLOW_FORMATS.get(im.format or "") != fmt:
