@@ -32,7 +32,7 @@ def test_seed_db_makes_realistic_consistent_content(app: Flask) -> None:
         assert published
         assert all(a.published_at is not None for a in published)
         assert any('<pre class="highlight">' in a.body_html for a in published)
-        assert any("<h2>" in a.body_html for a in published)
+        assert any('<h2 id="' in a.body_html for a in published)
         # The newest articles got covers, uploaded by their own authors, sizes made.
         covered = session.scalars(
             select(Article).where(Article.cover_id.is_not(None)).options(joinedload(Article.cover))

@@ -67,7 +67,10 @@ def _unlimited() -> MarkdownIt:
 
 
 def _render_or_refuse(source: str) -> tuple[str | None, float]:
-    started = time.perf_counter()
+    # The CPU time the worker spends, not the wall clock: what a hostile body must not
+    # take from the server, and the same on a machine busy with other work (the wall
+    # clock is what the renderer's own wall cap bounds).
+    started = time.thread_time()
     try:
         html: str | None = render_markdown(source)
     except MarkdownTooComplex as refused:
@@ -75,13 +78,13 @@ def _render_or_refuse(source: str) -> tuple[str | None, float]:
         html = None
     else:
         errors = {}
-    elapsed = time.perf_counter() - started
+    elapsed = time.thread_time() - started
     assert html is not None or list(errors) == ["body"]
     return html, elapsed
 
 
 @pytest.mark.parametrize("name", PATHOLOGICAL)
-def test_a_hostile_body_renders_or_is_refused_in_well_under_a_second(name: str) -> None:
+def test_a_hostile_body_renders_or_is_refused_within_a_second_of_cpu(name: str) -> None:
     source = PATHOLOGICAL[name]()
     _html, elapsed = _render_or_refuse(source)
     assert elapsed < TIME_BOUND, f"{name}: {elapsed:.2f} s"

@@ -21,11 +21,13 @@ def _article(body: str) -> dict[str, Any]:
 def test_a_megabyte_of_brackets_answers_promptly_and_never_500(
     client: FlaskClient, alice: Account
 ) -> None:
-    started = time.perf_counter()
+    # CPU time of this thread (the test client runs the app in it): what the request
+    # costs the server, the same on a machine busy with other work.
+    started = time.thread_time()
     response = client.post(
         "/api/v1/articles", json=_article("[" * 1_000_000), headers=alice.headers
     )
-    elapsed = time.perf_counter() - started
+    elapsed = time.thread_time() - started
     assert response.status_code in (201, 422), response.get_data(as_text=True)[:300]
     if response.status_code == 422:
         assert_error(response, 422, "body")

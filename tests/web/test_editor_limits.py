@@ -50,7 +50,9 @@ def test_the_preview_endpoint_refuses_with_json_naming_body(signed_in: FlaskClie
 
 
 def test_the_preview_of_a_megabyte_of_brackets_answers_promptly(signed_in: FlaskClient) -> None:
-    started = time.perf_counter()
+    # CPU time of this thread (the test client runs the app in it): what the request
+    # costs the server, the same on a machine busy with other work.
+    started = time.thread_time()
     # Multipart, encoded in memory: URL-encoded, a megabyte of "[" is three (past
     # MAX_CONTENT_LENGTH), and the test client would spool it to a file it never closes.
     boundary, data = encode_multipart({"body": "[" * 1_000_000})
@@ -61,7 +63,7 @@ def test_the_preview_of_a_megabyte_of_brackets_answers_promptly(signed_in: Flask
         content_type=f"multipart/form-data; boundary={boundary}",
     )
     assert response.status_code in (200, 422)
-    assert time.perf_counter() - started < 2.0
+    assert time.thread_time() - started < 2.0
 
 
 class TestWriteLimits:

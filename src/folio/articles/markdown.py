@@ -8,6 +8,8 @@ Pygments into CSS classes, never inline styles, so a strict CSP holds.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -17,11 +19,14 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markupsafe import escape
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 from pygments import format as pygments_format
 from pygments import lex as pygments_lex
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+from slugify import slugify
 
 from folio.articles.markdown_limits import BudgetedRenderer, budgeted, install_limits, render_budget
 from folio.media.variants import BODY_SIZES, Picture, key_of_url, picture_html
@@ -30,11 +35,18 @@ EXTERNAL_LINK_REL = "nofollow ugc noopener"
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "picture", "pre", "s", "source", "span",
-    "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "picture", "pre", "s", "section", "source",
+    "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "rel", "class"},
+    "a": {"href", "title", "rel", "class", "id", "aria-label"},
+    # Ids come from the anchors and footnote plugins only: slugs and "fn1"-style names.
+    "h2": {"id"},
+    "h3": {"id"},
+    "li": {"id", "class"},
+    "sup": {"class"},
+    "section": {"class"},
+    "hr": {"class"},
     # srcset and sizes come only from Folio's own uploads (raw HTML is off): media.variants.
     "img": {"src", "alt", "title", "width", "height", "srcset", "sizes", "loading", "decoding"},
     "source": {"type", "srcset", "sizes"},
@@ -70,6 +82,22 @@ def _escape_attr(value: str) -> str:
     return "".join(ch for ch in value if ch.isalnum() or ch in "-_+.")
 
 
+def _footnote_backlink(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    # The plugin's bare "↩︎" says nothing to a screen reader.
+    ref = _escape_attr(renderer.rules["footnote_anchor_name"](tokens, idx, options, env))
+    sub = tokens[idx].meta.get("subId", 0)
+    suffix = f":{sub}" if sub > 0 else ""
+    return (
+        f' <a href="#fnref{ref}{suffix}" class="footnote-backref" '
+        f'aria-label="Back to the text">↩︎</a>'
+    )
+
+
+def _heading_id(text: str) -> str:
+    # Letters, digits and dashes only, so an id can never be anything but an anchor.
+    return slugify(text, max_length=60, word_boundary=True) or "section"
+
+
 def _is_external(href: str) -> bool:
     parts = urlsplit(href)
     return bool(parts.scheme or parts.netloc)
@@ -92,6 +120,10 @@ def build_renderer(*, limits: bool = True) -> MarkdownIt:
 
     md.add_render_rule("link_open", link_open)
     md.add_render_rule("image", _image)
+    # Anchored section headings (a table of contents links to them) and footnotes.
+    anchors_plugin(md, min_level=2, max_level=3, slug_func=_heading_id)
+    footnote_plugin(md)
+    md.add_render_rule("footnote_anchor", _footnote_backlink)
     return install_limits(md) if limits else md
 
 
@@ -148,6 +180,20 @@ def render_markdown(source: str, pictures: Mapping[str, Picture] | None = None) 
         ``body``) when the source would take longer than the render budget.
     """
     return sanitise_html(_budgeted_render(source, pictures))
+
+
+_SECTION_HEADING = re.compile(r'<h([23]) id="([a-z0-9-]+)">(.*?)</h\1>', re.S)
+TOC_MIN_HEADINGS = 3
+
+
+def table_of_contents(body_html: str) -> list[tuple[int, str, str]]:
+    """``(level, id, text)`` of a rendered article's sections, when it has enough of them
+    to be worth a table of contents (otherwise none)."""
+    found = [
+        (int(level), anchor, html.unescape(nh3.clean(inner, tags=set())))
+        for level, anchor, inner in _SECTION_HEADING.findall(body_html)
+    ]
+    return found if len(found) >= TOC_MIN_HEADINGS else []
 
 
 def plain_text_excerpt(source: str, limit: int = 200) -> str:

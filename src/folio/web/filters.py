@@ -14,7 +14,7 @@ from flask import Response, current_app, g, has_request_context, request, url_fo
 from flask_login import current_user
 from markupsafe import Markup
 
-from folio.articles.markdown import render_markdown
+from folio.articles.markdown import render_markdown, table_of_contents
 from folio.errors import face
 from folio.models import Article, User
 from folio.web import bp
@@ -67,6 +67,11 @@ def article_html(article: Article) -> Markup:
     return Markup(article.body_html)  # noqa: S704 - nh3-sanitised by folio.articles.markdown
 
 
+def sections(body_html: str) -> list[tuple[int, str, str]]:
+    """A long article's table of contents: its anchored headings (none for short ones)."""
+    return table_of_contents(body_html)
+
+
 def markdown_html(source: str) -> Markup:
     return Markup(render_markdown(source))  # noqa: S704 - sanitised by render_markdown
 
@@ -89,6 +94,7 @@ bp.add_app_template_filter(fulldate, "fulldate")
 bp.add_app_template_filter(shortdate, "shortdate")
 bp.add_app_template_filter(article_html, "article_html")
 bp.add_app_template_filter(initials, "initials")
+bp.add_app_template_filter(sections, "sections")
 bp.add_app_template_filter(avatar_tone, "avatar_tone")
 
 
