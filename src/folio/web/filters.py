@@ -14,7 +14,6 @@ from flask import Response, current_app, g, has_request_context, request, url_fo
 from flask_login import current_user
 from markupsafe import Markup
 
-from folio.articles.markdown import render_markdown
 from folio.errors import face
 from folio.models import Article, User
 from folio.web import bp
@@ -65,10 +64,6 @@ def shortdate(value: datetime | None) -> str:
 def article_html(article: Article) -> Markup:
     """The article's body, sanitised when it was saved."""
     return Markup(article.body_html)  # noqa: S704 - nh3-sanitised by folio.articles.markdown
-
-
-def markdown_html(source: str) -> Markup:
-    return Markup(render_markdown(source))  # noqa: S704 - sanitised by render_markdown
 
 
 def initials(user: User) -> str:
