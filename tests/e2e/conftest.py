@@ -105,8 +105,21 @@ class Watch:
 def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
-    def make(viewport: dict[str, int] | None = None, *, accept_dialogs: bool = False) -> Any:
-        context = browser.new_context(viewport=viewport or DESKTOP, base_url=live_server.url)
+    def make(
+        viewport: dict[str, int] | None = None,
+        *,
+        accept_dialogs: bool = False,
+        scale: float = 1,
+        javascript: bool = True,
+    ) -> Any:
+        # ``scale``: the screen's pixel density (a phone's is 3); ``javascript``: off for
+        # the pages' no-script paths.
+        context = browser.new_context(
+            viewport=viewport or DESKTOP,
+            base_url=live_server.url,
+            device_scale_factor=scale,
+            java_script_enabled=javascript,
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

@@ -282,9 +282,13 @@ def test_key_pages_at_desktop_and_phone_width(
             )
             assert overflow <= 0, f"{url} scrolls sideways at {width_name} width"
         sign_in(page, author)
+        # Signed in as an admin, the fullest menu: "Sign out" is still on screen.
+        sign_out = page.get_by_role("button", name="Sign out").bounding_box()
+        assert sign_out["x"] + sign_out["width"] <= viewport["width"]
         signed_in_pages = (
             ("editor-empty", "/articles/new"),
             ("settings", "/settings"),
+            ("my-media", "/me/media"),
             ("admin-users", "/admin"),
             ("admin-articles", "/admin/articles"),
         )

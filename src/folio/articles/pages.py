@@ -15,10 +15,10 @@ from folio.core.uow import current_session, unit_of_work
 from folio.media.models import MediaKind
 from folio.media.pages import media_json, receive_file, uploaded_file
 from folio.media.uploads import public_url
+from folio.media.variants import key_of_url, media_path
 from folio.models import Article
 from folio.security import rate_limit, safe_next_url
 from folio.web import bp
-from folio.web.filters import markdown_html
 from folio.web.helpers import apply_errors, large_form, no_store, signed_in_user
 
 ACTIONS = {"draft", "publish", "preview", "save"}
@@ -26,9 +26,24 @@ ACTIONS = {"draft", "publish", "preview", "save"}
 
 def _editor(form: ArticleForm, article: Article | None, preview: Markup | None, status: int = 200):
     return (
-        render_template("web/editor.html", form=form, article=article, preview=preview),
+        render_template(
+            "web/editor.html",
+            form=form,
+            article=article,
+            preview=preview,
+            new_cover=_new_cover_path(form, article),
+        ),
         status,
     )
+
+
+def _new_cover_path(form: ArticleForm, article: Article | None) -> str | None:
+    """The cover the form holds when it is not the article's stored one (chosen without
+    the script, then previewed or refused), so the writer sees it is kept."""
+    key = key_of_url(form.cover_image.data or "")
+    if key is None or (article is not None and article.cover and article.cover.original_key == key):
+        return None
+    return media_path(key)
 
 
 def _preview_editor(form: ArticleForm, article: Article | None):
@@ -37,7 +52,9 @@ def _preview_editor(form: ArticleForm, article: Article | None):
     A body the renderer refuses (too complex) gets its message next to the field.
     """
     try:
-        return _editor(form, article, markdown_html(form.body.data or ""))
+        # The same render as the script's preview: uploads drawn as pictures.
+        html = articles.preview_html(current_session(), form.body.data or "")
+        return _editor(form, article, Markup(html))  # noqa: S704 - sanitised by the render
     except DomainError as error:
         apply_errors(form, error.errors)
         return _editor(form, article, None, error.status_code)

@@ -14,7 +14,7 @@ from flask import Response, current_app, g, has_request_context, request, url_fo
 from flask_login import current_user
 from markupsafe import Markup
 
-from folio.articles.markdown import render_markdown, table_of_contents
+from folio.articles.markdown import table_of_contents
 from folio.errors import face
 from folio.models import Article, User
 from folio.web import bp
@@ -70,10 +70,6 @@ def article_html(article: Article) -> Markup:
 def sections(body_html: str) -> list[tuple[int, str, str]]:
     """A long article's table of contents: its anchored headings (none for short ones)."""
     return table_of_contents(body_html)
-
-
-def markdown_html(source: str) -> Markup:
-    return Markup(render_markdown(source))  # noqa: S704 - sanitised by render_markdown
 
 
 def initials(user: User) -> str:

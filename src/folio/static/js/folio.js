@@ -182,9 +182,7 @@
     });
   }
 
-  function insertAtCursor(textarea, text) {
-    var start = textarea.selectionStart;
-    var end = textarea.selectionEnd;
+  function insertAtCursor(textarea, text, start, end) {
     var before = textarea.value.slice(0, start);
     var after = textarea.value.slice(end);
     var lead = before && !before.endsWith("\n\n") ? (before.endsWith("\n") ? "\n" : "\n\n") : "";
@@ -227,12 +225,17 @@
         .then(function (media) {
           progress.hidden = true;
           status.textContent = "Uploaded. Add its alt text.";
+          // Kept now: when the dialog closes, Chromium gives the body its focus back
+          // with the caret at the very start.
+          var start = body.selectionStart;
+          var end = body.selectionEnd;
           return askAltText(dialog, media).then(function (alt) {
             if (alt === null) {
               status.textContent = "Uploaded to My media; not inserted.";
+              body.setSelectionRange(start, end);
               return;
             }
-            insertAtCursor(body, "![" + alt + "](" + media.url + ")");
+            insertAtCursor(body, "![" + alt + "](" + media.url + ")", start, end);
             status.textContent = "Image inserted.";
           });
         })
