@@ -72,6 +72,13 @@ def sections(body_html: str) -> list[tuple[int, str, str]]:
     return table_of_contents(body_html)
 
 
+def filesize(size: int) -> str:
+    """Bytes as people read them: "0 KB", "820 KB", "4.6 MB"."""
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def initials(user: User) -> str:
     words = [w for w in user.name.replace("_", " ").replace("-", " ").split() if w]
     if not words:
@@ -90,6 +97,7 @@ bp.add_app_template_filter(fulldate, "fulldate")
 bp.add_app_template_filter(shortdate, "shortdate")
 bp.add_app_template_filter(article_html, "article_html")
 bp.add_app_template_filter(initials, "initials")
+bp.add_app_template_filter(filesize, "filesize")
 bp.add_app_template_filter(sections, "sections")
 bp.add_app_template_filter(avatar_tone, "avatar_tone")
 
