@@ -42,7 +42,10 @@ def pytest_report_header() -> str:
 HEAVY_MARKERS = ("e2e", "stack", "faults")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# Last: after the other conftests' marks (tests/media marks its S3 tests) and after
+# pytest-xdist's own hook, whose work this one finishes.
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Under pytest-xdist (--dist loadgroup) the suites that start servers or a browser
     # run in one worker, so their session fixtures start once.
     for item in items:
@@ -52,6 +55,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         # id, and pytest-xdist schedules by node id: only one operation would run.
         if item.parent is not None and item.nodeid.rsplit("::", 1)[-1] != item.name:
             item._id = item.parent.id.child(item.name)
+        if getattr(config.option, "loadgroup", False):
+            _name_the_group(item)
+
+
+def _name_the_group(item: pytest.Item) -> None:
+    """Put the item's xdist group in its node id, which is how loadgroup schedules.
+
+    pytest-xdist 3.8 does it by setting ``_nodeid``, which pytest 9.2 no longer reads
+    (pytest-dev/pytest-xdist#1386): every group was spread over all the workers, and
+    each one started its own servers. Done here, the way xdist does it, until it is fixed.
+    """
+    groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+    if groups and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+        item._id = type(item._id).parse(f"{item.nodeid}@{'_'.join(groups)}")
 
 
 @pytest.fixture(scope="session")

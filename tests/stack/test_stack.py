@@ -15,23 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.stack.conftest import Browser, Stack
+from tests.stack.conftest import PASSWORD, Browser, Stack, register
 
 pytestmark = pytest.mark.stack
-
-PASSWORD = "a long stack passphrase"  # noqa: S105 - a test account's password
-
-
-def register(browser: Browser, base: str) -> str:
-    """A new account, signed in on ``browser``; its username."""
-    name = f"op{uuid.uuid4().hex[:10]}"
-    response = browser.submit(
-        base,
-        "/auth/register",
-        {"username": name, "email": f"{name}@example.com", "password": PASSWORD, "next": ""},
-    )
-    assert response.status == 302, response.text[:2000]
-    return name
 
 
 def test_a_session_from_one_instance_works_on_the_other(stack: Stack) -> None:

@@ -233,12 +233,13 @@ class S3Storage:
         check_key(key)
         return None
 
-    def ensure_bucket(self) -> None:
-        """Create the bucket unless it exists (tests, and the CLI's setup command)."""
+    def ensure_bucket(self) -> bool:
+        """Create the bucket unless it exists (tests, and the CLI's setup command); True
+        if this call created it."""
         with self._calling("check bucket"):
             try:
                 self.client.head_bucket(Bucket=self.bucket)
-                return
+                return False
             except ClientError as exc:
                 if _error_code(exc) not in {"404", "NoSuchBucket", "NotFound"}:
                     raise
@@ -254,6 +255,8 @@ class S3Storage:
                 # Another process made it between the check and the create.
                 if _error_code(exc) != "BucketAlreadyOwnedByYou":
                     raise
+                return False
+        return True
 
 
 def _error_code(exc: ClientError) -> str:

@@ -167,6 +167,10 @@ def private_pages_are_not_stored(response: Response) -> Response:
     """Pages with forms and signed-in pages are never cached (stale CSRF, personal data)."""
     if face() != "web" or response.mimetype != "text/html":
         return response
+    if 300 <= response.status_code < 400 and "Cache-Control" in response.headers:
+        # A redirect carries no page: the caching its view chose stands (an image's
+        # redirect to the bucket is immutable, for signed-in readers too).
+        return response
     if g.get("folio_no_store") or current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     elif request.method == "GET" and "Cache-Control" not in response.headers:
