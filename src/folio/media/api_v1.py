@@ -22,7 +22,13 @@ from folio.guards import body_limits
 from folio.media import rules as media_rules
 from folio.media.models import MediaKind
 from folio.media.rules import MediaView
-from folio.media.uploads import allow_upload_size, public_url, receive, setup
+from folio.media.uploads import (
+    allow_upload_size,
+    public_url,
+    receive,
+    setup,
+    upload_too_large,
+)
 from folio.media.variants import FORMATS_BY_EXTENSION, MIME_TYPES
 from folio.security import rate_limit
 
@@ -115,7 +121,7 @@ class MediaList(MethodView):
         pagination_parameters.item_count = total
         return [MediaView.of(m, len(used[m.id])) for m in uploads]
 
-    @body_limits(allow_upload_size)
+    @body_limits(allow_upload_size, upload_too_large)
     @rate_limit("UPLOAD")
     @auth_required
     @blp.arguments(UploadSchema, location="files")
@@ -153,7 +159,7 @@ class MediaItem(MethodView):
 
 @blp.route("/me/avatar")
 class MyAvatar(MethodView):
-    @body_limits(allow_upload_size)
+    @body_limits(allow_upload_size, upload_too_large)
     @rate_limit("UPLOAD")
     @auth_required
     @blp.arguments(UploadSchema, location="files")
