@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import RAISE, Schema, fields
@@ -17,6 +18,7 @@ from folio.api.common import (
     documents,
 )
 from folio.api.paging import QueryArgs, page_schema, page_window
+from folio.core.errors import ValidationFailed
 from folio.core.uow import current_session, transactional, unit_of_work
 from folio.guards import body_limits
 from folio.media import rules as media_rules
@@ -98,7 +100,16 @@ class DeleteArgs(Schema):
     )
 
 
+def _refuse_other_fields() -> None:
+    """An upload has one field (the spec says no others): refuse the rest, as a JSON body's
+    unknown keys are, rather than ignore what the client meant to send."""
+    unknown = sorted(set(request.form) | (set(request.files) - {"file"}))
+    if unknown:
+        raise ValidationFailed({name: ["Unknown field."] for name in unknown})
+
+
 def _receive(args: dict[str, Any], kind: MediaKind) -> Any:
+    _refuse_other_fields()
     file: FileStorage = args["file"]
     data = file.read(setup().limits.max_bytes + 1)
     return receive(authenticated_user(), data, file.filename, kind)
