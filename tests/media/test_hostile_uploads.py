@@ -244,7 +244,7 @@ def test_stored_images_are_served_as_what_they_are_and_never_change(
 @pytest.mark.parametrize(
     "path",
     [
-        "/media/images/../../config.py",
+        "/media/images/..%2F..%2Fconfig.py",
         "/media/images/" + "a" * 64 + "/original.svg",
         "/media/images/" + "a" * 64 + "/original.jpg",
         "/media/avatars/not-a-hash/original.png",
