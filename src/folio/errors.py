@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 
 from folio.core.errors import DomainError
 from folio.extensions import db
+from folio.guards import too_large_errors
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,9 @@ def handle_http_exception(error: HTTPException) -> Response | tuple[Any, int]:
     data = getattr(error, "data", None)
     if isinstance(data, Mapping) and data.get("messages"):
         errors = flatten_messages(data["messages"])
+    if status == 413 and errors is None:
+        # An upload's route names the file and its limit rather than "the body".
+        errors = too_large_errors()
     headers: dict[str, str] = {}
     if isinstance(data, Mapping) and data.get("headers"):
         headers.update(data["headers"])

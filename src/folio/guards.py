@@ -19,6 +19,7 @@ from flask import Flask, Response, current_app, request
 
 F = TypeVar("F", bound=Callable[..., Any])
 BODY_LIMITS = "folio_body_limits"
+TOO_LARGE = "folio_too_large"
 NUL = "\x00"
 NUL_MESSAGE = "must not contain NUL (\\u0000) characters"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -92,10 +93,13 @@ def _multipart_problem() -> tuple[str, str] | None:
     return _nul_in_fields(request.form, "form")
 
 
-def _declared_limits() -> Callable[[], None] | None:
+def _handler() -> Any:
     view = current_app.view_functions.get(request.endpoint or "")
-    handler = getattr(getattr(view, "view_class", None), request.method.lower(), None) or view
-    return getattr(handler, BODY_LIMITS, None)
+    return getattr(getattr(view, "view_class", None), request.method.lower(), None) or view
+
+
+def _declared_limits() -> Callable[[], None] | None:
+    return getattr(_handler(), BODY_LIMITS, None)
 
 
 def takes_files() -> bool:
@@ -103,12 +107,24 @@ def takes_files() -> bool:
     return _declared_limits() is not None
 
 
-def body_limits(raise_limits: Callable[[], None]) -> Callable[[F], F]:
+def too_large_errors() -> dict[str, list[str]] | None:
+    """How this request's view words a body past its limits; None for the default."""
+    words = getattr(_handler(), TOO_LARGE, None)
+    return words() if words is not None else None
+
+
+def body_limits(
+    raise_limits: Callable[[], None],
+    too_large: Callable[[], dict[str, list[str]]] | None = None,
+) -> Callable[[F], F]:
     """Mark a view that takes files: ``raise_limits`` sets the request's limits before
-    anything parses its body."""
+    anything parses its body; ``too_large`` names what is too large when a body passes
+    them (the file, rather than the request's body)."""
 
     def decorator(view: F) -> F:
         setattr(view, BODY_LIMITS, raise_limits)
+        if too_large is not None:
+            setattr(view, TOO_LARGE, too_large)
         return view
 
     return decorator

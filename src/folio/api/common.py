@@ -295,6 +295,8 @@ def auth_optional(func: F) -> F:
 def _refuse_non_json_bodies() -> None:
     if face() != "api" or request.method not in BODY_METHODS:
         return
+    if request.routing_exception is not None:
+        return  # no such route or method: that is the answer (404, 405), whatever the body
     has_body = bool(request.content_length) or "chunked" in request.headers.get(
         "Transfer-Encoding", ""
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import RAISE, Schema, fields
@@ -17,12 +18,19 @@ from folio.api.common import (
     documents,
 )
 from folio.api.paging import QueryArgs, page_schema, page_window
+from folio.core.errors import ValidationFailed
 from folio.core.uow import current_session, transactional, unit_of_work
 from folio.guards import body_limits
 from folio.media import rules as media_rules
 from folio.media.models import MediaKind
 from folio.media.rules import MediaView
-from folio.media.uploads import allow_upload_size, public_url, receive, setup
+from folio.media.uploads import (
+    allow_upload_size,
+    public_url,
+    receive,
+    setup,
+    upload_too_large,
+)
 from folio.media.variants import FORMATS_BY_EXTENSION, MIME_TYPES
 from folio.security import rate_limit
 
@@ -92,7 +100,16 @@ class DeleteArgs(Schema):
     )
 
 
+def _refuse_other_fields() -> None:
+    """An upload has one field (the spec says no others): refuse the rest, as a JSON body's
+    unknown keys are, rather than ignore what the client meant to send."""
+    unknown = sorted(set(request.form) | (set(request.files) - {"file"}))
+    if unknown:
+        raise ValidationFailed({name: ["Unknown field."] for name in unknown})
+
+
 def _receive(args: dict[str, Any], kind: MediaKind) -> Any:
+    _refuse_other_fields()
     file: FileStorage = args["file"]
     data = file.read(setup().limits.max_bytes + 1)
     return receive(authenticated_user(), data, file.filename, kind)
@@ -115,7 +132,7 @@ class MediaList(MethodView):
         pagination_parameters.item_count = total
         return [MediaView.of(m, len(used[m.id])) for m in uploads]
 
-    @body_limits(allow_upload_size)
+    @body_limits(allow_upload_size, upload_too_large)
     @rate_limit("UPLOAD")
     @auth_required
     @blp.arguments(UploadSchema, location="files")
@@ -153,7 +170,7 @@ class MediaItem(MethodView):
 
 @blp.route("/me/avatar")
 class MyAvatar(MethodView):
-    @body_limits(allow_upload_size)
+    @body_limits(allow_upload_size, upload_too_large)
     @rate_limit("UPLOAD")
     @auth_required
     @blp.arguments(UploadSchema, location="files")

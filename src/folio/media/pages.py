@@ -29,7 +29,14 @@ from folio.guards import body_limits
 from folio.media import rules as media_rules
 from folio.media.models import Media, MediaKind
 from folio.media.storage import StorageError
-from folio.media.uploads import allow_upload_size, public_url, receive, setup, storage
+from folio.media.uploads import (
+    allow_upload_size,
+    public_url,
+    receive,
+    setup,
+    storage,
+    upload_too_large,
+)
 from folio.media.variants import (
     CARD_SIZES,
     FORMATS_BY_EXTENSION,
@@ -62,7 +69,7 @@ def takes_upload(view: F) -> F:
         return view(*args, **kwargs)
 
     csrf.exempt(wrapper)
-    return body_limits(allow_upload_size)(wrapper)  # type: ignore[return-value]
+    return body_limits(allow_upload_size, upload_too_large)(wrapper)  # type: ignore[return-value]
 
 
 def uploaded_file(name: str = "file") -> FileStorage | None:

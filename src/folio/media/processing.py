@@ -151,7 +151,7 @@ def sniff(data: bytes, limits: ImageLimits) -> tuple[str, int, int, int]:
         raise ImageRejected("The file is empty.")
     if len(data) > limits.max_bytes:
         raise ImageRejected(
-            f"The file is too large: the limit is {_megabytes(limits.max_bytes)}.", status=413
+            f"The file is too large: the limit is {megabytes(limits.max_bytes)}.", status=413
         )
     fmt = _magic(data)
     if fmt is None:
@@ -174,7 +174,7 @@ def sniff(data: bytes, limits: ImageLimits) -> tuple[str, int, int, int]:
     return fmt, width, height, frames
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB"
 
 

@@ -26,7 +26,7 @@ from folio.errors import DependencyUnavailable
 from folio.media import rules
 from folio.media.events import MediaDeleted, MediaUploaded
 from folio.media.models import KIND_FOLDERS, Media, MediaKind
-from folio.media.processing import ImageLimits, ImageRejected, process_upload
+from folio.media.processing import ImageLimits, ImageRejected, megabytes, process_upload
 from folio.media.storage import Storage, StorageError, storage_from_config
 from folio.media.variants import media_path
 
@@ -63,6 +63,11 @@ def allow_upload_size() -> None:
     config = current_app.config
     request.max_content_length = config["MAX_CONTENT_LENGTH"] + 2 * config["MEDIA_MAX_BYTES"]
     request.max_form_memory_size = config["EDITOR_MAX_FORM_MEMORY_SIZE"]
+
+
+def upload_too_large() -> dict[str, list[str]]:
+    """The 413 of an upload route whose request passed even the larger limit."""
+    return {"file": [f"is too large: the limit is {megabytes(setup().limits.max_bytes)}"]}
 
 
 def public_url(key: str | None) -> str | None:

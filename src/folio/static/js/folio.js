@@ -130,8 +130,9 @@
           resolve(body.media);
           return;
         }
-        var messages = body.errors && (body.errors.file || body.errors.body);
-        reject(new Error(messages ? "The file " + messages.join(" ") : "The upload failed."));
+        // Each message on the file is a whole sentence ("This file is not an image…").
+        var messages = body.errors && body.errors.file;
+        reject(new Error(messages ? messages.join(" ") : "The upload failed."));
       });
       request.addEventListener("error", function () {
         reject(new Error("The upload failed: check your connection and try again."));
