@@ -115,28 +115,25 @@ def receive(actor: User, data: bytes, filename: str | None, kind: MediaKind) -> 
     )
     rules.check_quota(session, actor, upload.bytes, media_setup.quota)
     key = f"{KIND_FOLDERS[kind.value]}/{content_hash}/original.{original.ext}"
-    written = _store(media_setup.storage, key, original.data, original.mime)
+    _store(media_setup.storage, key, original.data, original.mime)
     try:
         with unit_of_work() as uow:
             media = rules.add_media(
                 uow.session, actor, upload, widths=image_widths(kind), quota=media_setup.quota
             )
     except BaseException:
-        if written:
-            _forget_unless_used(kind, content_hash, [key])
+        _forget_unless_used(kind, content_hash, [key])
         raise
     # The variants may have been made since (eagerly, on the embedded default).
     session.refresh(media)
     return media
 
 
-def _store(target: Storage, key: str, data: bytes, content_type: str) -> bool:
-    """Put the original unless another upload already did; True if written now."""
+def _store(target: Storage, key: str, data: bytes, content_type: str) -> None:
+    """Put the original, even when another upload of the same file stored it: that
+    upload's deletion may be removing it right now (the put is idempotent)."""
     try:
-        if target.exists(key):
-            return False
         target.put(key, data, content_type)
-        return True
     except StorageError as error:
         raise DependencyUnavailable("the image storage") from error
 
