@@ -202,6 +202,7 @@ def test_a_revision_of_another_article_is_404_with_a_clear_message(
         assert f"Revision {foreign}: is not a revision of this article." in text(response)
     response = client.post(f"/articles/{article.slug}/history/{foreign}/restore")
     assert response.status_code == 404
+    assert client.get(f"/articles/{article.slug}/history/{2**80}").status_code == 404
     session.expire_all()
     assert session.get(Article, article.id).title == "Night trains"  # type: ignore[union-attr]
     assert len(revision_ids(session, article)) == 2

@@ -25,6 +25,7 @@ from folio.models import Article, Tag, User, article_tags, now_utc
 
 KINDS = frozenset(kind.value for kind in RevisionKind)
 EDITING_SESSION_MAX = 64
+ID_LIMIT = 2**63
 
 
 class RevisionNotFound(NotFound):
@@ -249,7 +250,7 @@ def parse_revision_id(value: object, field: str) -> int:
     :raises ValidationFailed: not a positive whole number (on ``field``).
     """
     text = str(value).strip() if value is not None else ""
-    if not text.isdigit() or not 0 < int(text) < 2**63:
+    if not text.isdigit() or not 0 < int(text) < ID_LIMIT:
         raise ValidationFailed({field: ["must be a revision number (a positive whole number)"]})
     return int(text)
 
@@ -263,6 +264,9 @@ def get_revision(
         (:class:`RevisionNotFound` says when it belongs to another article).
     """
     _check_viewer(viewer, article)
+    if not 0 < revision_id < ID_LIMIT:
+        # Beyond any id (and the database's integers): no need to ask.
+        raise RevisionNotFound(revision_id)
     revision = session.scalar(
         select(ArticleRevision)
         .where(ArticleRevision.id == revision_id)
