@@ -213,3 +213,22 @@ def test_deleting_the_article_deletes_its_revisions(
     assert client.delete(f"/api/v1/articles/{slug}", headers=alice.headers).status_code == 204
     url = f"/api/v1/articles/{slug}/revisions/{first}"
     assert_error(client.get(url, headers=alice.headers), 404)
+
+
+def test_the_spec_documents_the_four_operations(client: FlaskClient) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    base = "/api/v1/articles/{slug}/revisions"
+    operations = {
+        (base, "get"),
+        (base + "/{revision_id}", "get"),
+        (base + "/{revision_id}/diff", "get"),
+        (base + "/{revision_id}/restore", "post"),
+    }
+    for path, method in operations:
+        operation = paths[path][method]
+        assert operation["security"] == [{"bearerAuth": []}], path
+        assert {"401", "404"} <= set(operation["responses"]), path
+    diff = paths[base + "/{revision_id}/diff"]["get"]
+    query = [p["name"] for p in diff["parameters"] if p.get("in") == "query"]
+    assert query == ["against"]
+    assert "422" in paths[base + "/{revision_id}/restore"]["post"]["responses"]

@@ -114,6 +114,21 @@ def test_a_new_editing_session_or_an_explicit_save_starts_a_new_revision(
     ]
 
 
+def test_autosaving_through_update_article_coalesces_too(session: Session) -> None:
+    author = UserFactory()
+    article = write(session, author)
+    for text in ("One.", "One. Two."):
+        articles.update_article(
+            session,
+            author,
+            article,
+            {"body": text},
+            revision_kind="autosave",
+            editing_session="tab-9",
+        )
+    assert [r.kind for r in history(session, article)] == ["save", "autosave"]
+
+
 def test_an_autosave_never_coalesces_into_an_explicit_save(session: Session) -> None:
     author = UserFactory()
     article = write(session, author)

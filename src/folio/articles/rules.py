@@ -185,6 +185,7 @@ def update_article(
     changes: ArticleChanges,
     *,
     revision_kind: str | None = "save",
+    editing_session: str | None = None,
 ) -> Article:
     """Change an article (its author only). Keys absent from ``changes`` stay as they are.
 
@@ -195,7 +196,8 @@ def update_article(
     :raises ValidationFailed: with every bad field named (``tags=None`` is invalid: pass
         ``[]`` to remove them all).
 
-    ``revision_kind``: the revision this change keeps (None: the caller keeps its own).
+    ``revision_kind``: the revision this change keeps (None: the caller keeps its own);
+    an ``"autosave"`` coalesces with the newest one of the same ``editing_session``.
     """
     if not can_edit(actor, article):
         raise Forbidden("article")
@@ -228,7 +230,7 @@ def update_article(
     session.flush()
     media.record_usage(session, article.id, _drawn_uploads(article, body_media))
     if revision_kind is not None:
-        revisions.keep_revision(session, article, actor, revision_kind)
+        revisions.keep_revision(session, article, actor, revision_kind, editing_session)
     record(
         session, article_events.ArticleUpdated(article_id=article.id, author_id=article.author_id)
     )
