@@ -53,6 +53,7 @@ def test_a_writer_compares_two_revisions_and_restores_one(
     page.screenshot(path=str(screenshot_dir / "compare-desktop.png"), full_page=True)
 
     page.get_by_role("link", name="Restore revision 1…").click()
+    page.screenshot(path=str(screenshot_dir / "restore-confirm-desktop.png"))
     page.get_by_role("button", name="Restore revision 1").click()
     expect(page.get_by_text("Revision 1 restored. It is kept as revision 4.")).to_be_visible()
     expect(page.locator(".prose").get_by_text("The Paris sleeper leaves at nine.")).to_be_visible()
@@ -73,4 +74,7 @@ def test_a_writer_compares_two_revisions_and_restores_one(
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the compare page scrolls sideways on a phone"
     phone.screenshot(path=str(screenshot_dir / "compare-phone.png"), full_page=True)
+    phone.get_by_role("link", name="Revision 4").first.click()
+    expect(phone.get_by_role("link", name="Restore this revision…")).to_be_visible()
+    phone.screenshot(path=str(screenshot_dir / "revision-phone.png"), full_page=True)
     assert_clean(phone)
