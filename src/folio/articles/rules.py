@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from folio.articles import events as article_events
+from folio.articles import revisions
 from folio.articles.markdown import render_markdown
 from folio.articles.permissions import can_delete, can_edit, can_unpublish, can_view
 from folio.articles.queries import is_favorited, normalise_tags
@@ -171,13 +172,20 @@ def create_article(
     session.flush()
     media.record_usage(session, article.id, _drawn_uploads(article, body_media))
     record(session, article_events.ArticleCreated(article_id=article.id, author_id=actor.id))
+    revisions.keep_revision(session, article, actor, "publish" if publish else "save")
     if publish:
         record(session, article_events.ArticlePublished(article_id=article.id, author_id=actor.id))
     return article
 
 
 def update_article(
-    session: Session, actor: User, article: Article, changes: ArticleChanges
+    session: Session,
+    actor: User,
+    article: Article,
+    changes: ArticleChanges,
+    *,
+    revision_kind: str | None = "save",
+    editing_session: str | None = None,
 ) -> Article:
     """Change an article (its author only). Keys absent from ``changes`` stay as they are.
 
@@ -187,6 +195,9 @@ def update_article(
     :raises Forbidden: the actor is not the author.
     :raises ValidationFailed: with every bad field named (``tags=None`` is invalid: pass
         ``[]`` to remove them all).
+
+    ``revision_kind``: the revision this change keeps (None: the caller keeps its own);
+    an ``"autosave"`` coalesces with the newest one of the same ``editing_session``.
     """
     if not can_edit(actor, article):
         raise Forbidden("article")
@@ -218,6 +229,8 @@ def update_article(
     _touch(article)
     session.flush()
     media.record_usage(session, article.id, _drawn_uploads(article, body_media))
+    if revision_kind is not None:
+        revisions.keep_revision(session, article, actor, revision_kind, editing_session)
     record(
         session, article_events.ArticleUpdated(article_id=article.id, author_id=article.author_id)
     )
@@ -241,6 +254,7 @@ def publish_article(session: Session, actor: User, article: Article) -> Article:
         article.published_at = now_utc()
     _touch(article)
     session.flush()
+    revisions.keep_revision(session, article, actor, "publish")
     record(
         session, article_events.ArticlePublished(article_id=article.id, author_id=article.author_id)
     )

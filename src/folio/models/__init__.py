@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from folio.accounts.models import Role, User, username_key
 from folio.articles.models import Article, Favorite, Status, Tag, article_tags
+from folio.articles.revision_models import ArticleRevision, RevisionKind
 from folio.auth.models import RevokedToken
 from folio.comments.models import Comment
 from folio.core.models import Base, now_utc
@@ -13,6 +14,7 @@ from folio.social.models import Follow
 
 __all__ = [
     "Article",
+    "ArticleRevision",
     "Base",
     "Comment",
     "Favorite",
@@ -20,6 +22,7 @@ __all__ = [
     "Media",
     "MediaKind",
     "RevokedToken",
+    "RevisionKind",
     "Role",
     "Status",
     "Tag",
