@@ -127,6 +127,16 @@ def _validate(
         raise ValidationFailed(errors)
 
 
+def validate_fields(
+    title: str, description: str, body: str, tags: list[str], *, publishing: bool
+) -> None:
+    """The article's field rules, for writes kept beside the article (a pending edit).
+
+    :raises ValidationFailed: with every bad field named.
+    """
+    _validate(title, description, body, tags, publishing=publishing)
+
+
 # --- writing ------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from folio.accounts.models import Role, User, username_key
 from folio.articles.models import Article, Favorite, Status, Tag, article_tags
+from folio.articles.pending_edits import PendingEdit
 from folio.auth.models import RevokedToken
 from folio.comments.models import Comment
 from folio.core.models import Base, now_utc
@@ -19,6 +20,7 @@ __all__ = [
     "Follow",
     "Media",
     "MediaKind",
+    "PendingEdit",
     "RevokedToken",
     "Role",
     "Status",
