@@ -112,6 +112,7 @@ def _saved(result: autosave.Autosaved, status: int = 200) -> Any:
     return (
         jsonify(
             {
+                "id": article.id,
                 "slug": article.slug,
                 "status": article.status,
                 "version": result.version,
