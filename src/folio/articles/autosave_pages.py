@@ -10,8 +10,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import flash, jsonify, redirect, request, url_for
+from flask import current_app, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from folio.articles import autosave
 from folio.articles import queries as article_queries
@@ -19,7 +20,7 @@ from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import unit_of_work
 from folio.errors import handle_domain_error
-from folio.extensions import db
+from folio.extensions import csrf, db
 from folio.security import rate_limit
 from folio.web import bp
 from folio.web.helpers import signed_in_user, wants_json
@@ -38,8 +39,15 @@ def _json_only(view: F) -> F:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # Signed out first: a session that ended also took its CSRF token with it.
         if not current_user.is_authenticated:
             return jsonify({"errors": {"session": ["sign in to continue"]}}), 401
+        try:
+            if current_app.config.get("WTF_CSRF_ENABLED", True):
+                csrf.protect()
+        except CSRFError:
+            message = "is missing or expired: reload the editor (your text is kept)"
+            return jsonify({"errors": {"csrf_token": [message]}}), 400
         try:
             return view(*args, **kwargs)
         except DomainError as error:
@@ -53,6 +61,7 @@ def _json_only(view: F) -> F:
                 body["conflict"] = error.as_json()
             return jsonify(body), error.status_code
 
+    csrf.exempt(wrapper)
     return wrapper  # type: ignore[return-value]
 
 
