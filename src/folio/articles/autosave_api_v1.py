@@ -28,6 +28,7 @@ from folio.articles.rules import (
 from folio.articles.schemas import ArticleSchema
 from folio.core.errors import NotFound
 from folio.core.uow import current_session, transactional
+from folio.models import Article, User
 from folio.security import rate_limit
 
 blp = ApiBlueprint(
@@ -80,6 +81,7 @@ class PublishPendingSchema(Schema):
 class PendingSchema(Schema):
     """The text the article's editor holds: its pending edit, or the article itself."""
 
+    slug = fields.String(required=True, metadata={"description": "A draft's follows its title."})
     pending = fields.Boolean(
         required=True, metadata={"description": "Whether readers see something else."}
     )
@@ -94,7 +96,7 @@ class PendingSchema(Schema):
     at = fields.DateTime(required=True, allow_none=True)
 
 
-def _article(slug: str) -> Any:
+def _article(slug: str) -> tuple[User, Article]:
     user = authenticated_user()
     article = article_queries.get_article(current_session(), user, slug)
     if not can_edit(user, article):
@@ -102,10 +104,9 @@ def _article(slug: str) -> Any:
     return user, article
 
 
-def _pending_answer(slug: str) -> dict[str, Any]:
-    _user, article = _article(slug)
+def _pending_answer(article: Article) -> dict[str, Any]:
     text = autosave.current_text(current_session(), article)
-    return {**text.__dict__, "pending": text.pending_version is not None}
+    return {**text.__dict__, "slug": article.slug, "pending": text.pending_version is not None}
 
 
 @blp.route("/articles/<string:slug>/pending")
@@ -115,7 +116,7 @@ class Pending(MethodView):
     @documents(404)
     def get(self, slug: str) -> Any:
         """The text to edit: the pending edit, or the article when none is pending"""
-        return _pending_answer(slug)
+        return _pending_answer(_article(slug)[1])
 
     @rate_limit("AUTOSAVE")
     @auth_required
@@ -138,7 +139,8 @@ class Pending(MethodView):
             pending_version=args["pending_version"],
             editing_session=args["editing_session"],
         )
-        return _pending_answer(slug)
+        # A draft's slug follows its title: the answer names the new one.
+        return _pending_answer(article)
 
     @auth_required
     @blp.response(204)

@@ -52,7 +52,7 @@ def _json_only(view: F) -> F:
             return view(*args, **kwargs)
         except DomainError as error:
             db.session.rollback()
-            if "slug" in kwargs and not wants_json():
+            if "slug" in kwargs and not (request.is_json or wants_json()):
                 # The note's buttons without the script: back to the editor, saying why.
                 flash(f"Nothing was changed: {error.message}.", "error")
                 return redirect(url_for("web.edit_article", slug=kwargs["slug"]))
@@ -205,7 +205,7 @@ def publish_update(slug: str) -> Any:
     with unit_of_work() as uow:
         article = article_queries.get_article(uow.session, user, slug)
         autosave.publish_pending(uow.session, user, article, pending_version=pending_version)
-    if not wants_json():
+    if not (request.is_json or wants_json()):
         flash("Your update is published.", "success")
         return redirect(url_for("web.article", slug=article.slug))
     return jsonify({"slug": article.slug, "version": article.version, "pending": False})
@@ -220,7 +220,7 @@ def discard_pending(slug: str) -> Any:
     with unit_of_work() as uow:
         article = article_queries.get_article(uow.session, user, slug)
         autosave.discard_pending(uow.session, user, article)
-    if not wants_json():
+    if not (request.is_json or wants_json()):
         flash("Unpublished changes discarded.", "success")
         return redirect(url_for("web.edit_article", slug=article.slug))
     return jsonify({"slug": article.slug, "version": article.version, "pending": False})
