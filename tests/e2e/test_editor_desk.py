@@ -246,3 +246,15 @@ def test_on_a_phone_write_and_preview_are_tabs(
     expect(tabs.get_by_role("tab", name="Write")).to_be_focused()
     no_sideways_scroll(page)
     assert_clean(page)
+
+
+def test_reading_time_follows_the_servers_rule(new_page: Any, live_server: LiveServer) -> None:
+    page = writer(new_page, live_server)
+    page.clock.install()  # counting needs no server
+    page.goto("/articles/new")
+    body = page.get_by_label("Body")
+    # words = runs of non-spaces; minutes = max(1, round(words / 230)), halves to even.
+    for words, shown, minutes in ((1, "1 word", 1), (575, "575 words", 2), (690, "690 words", 3)):
+        body.fill(" ".join(["**soil**"] * words))
+        expect(page.locator(".js-words")).to_have_text(shown)
+        expect(page.locator(".js-minutes")).to_have_text(f"{minutes} min read")

@@ -224,8 +224,17 @@ def edit_article(slug: str):
         return _editor(
             form, article_queries.get_article(session, user, slug), None, error.status_code
         )
-    flash("Your article is published." if publishing else "Changes saved.", "success")
+    flash(_saved_message(article, publishing), "success")
     return redirect(url_for("web.article", slug=article.slug))
+
+
+def _saved_message(article: Article, publishing: bool) -> str:
+    if publishing:
+        return "Your article is published."
+    if not article.is_published:
+        # The editor's autosave may have made the draft already: the same words as a new one.
+        return "Draft saved. Only you can see it until you publish it."
+    return "Changes saved."
 
 
 def _conflict_editor(form: ArticleForm, slug: str, conflict: autosave.EditConflict):

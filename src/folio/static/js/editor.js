@@ -72,8 +72,14 @@
     return words ? words.length : 0;
   }
 
+  // Python's round(): halves go to the even neighbour (2.5 -> 2), as on the server.
+  function roundHalfEven(value) {
+    var rounded = Math.round(value);
+    return value % 1 === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded;
+  }
+
   function readingMinutes(words) {
-    return Math.max(1, Math.round(words / WORDS_PER_MINUTE));
+    return Math.max(1, roundHalfEven(words / WORDS_PER_MINUTE));
   }
 
   function randomId() {
