@@ -513,13 +513,22 @@
 
   // --- live preview: the server's own Markdown and sanitiser, debounced ---------------------
 
+  // Says why there is no preview; true when trying again later may bring it back.
+  function previewFailed(target, error) {
+    target.textContent =
+      error.status === 422
+        ? "This body is too complex to preview; simplify it to publish."
+        : "The preview is paused; it comes back when Folio answers.";
+    return error.status === 429 || !error.status;
+  }
+
   function enhancePreview(form) {
     var pane = form.querySelector(".preview-pane");
     var target = form.querySelector(".preview-body");
     var body = form.elements.namedItem("body");
     var button = form.querySelector(".js-preview");
     if (!pane || !target || !body) {
-      return null;
+      return;
     }
     // Re-read on every pause, it must not be announced on every pause.
     pane.removeAttribute("aria-live");
@@ -548,13 +557,7 @@
           pane.classList.remove("is-empty");
         })
         .catch(function (error) {
-          target.textContent =
-            error.status === 422
-              ? "This body is too complex to preview; simplify it to publish."
-              : "The preview is paused; it comes back when Folio answers.";
-          if (error.status === 429 || !error.status) {
-            again = true;
-          }
+          again = previewFailed(target, error) || again;
         })
         .finally(function () {
           busy = false;
@@ -571,17 +574,22 @@
     }
     body.addEventListener("input", schedule);
     form.addEventListener("desk:filled", schedule);
-    if (button) {
-      button.addEventListener("click", function (event) {
-        event.preventDefault();
-        render();
-        form.dispatchEvent(new CustomEvent("desk:show-preview"));
-      });
-    }
+    previewButton(form, button, render);
     if (body.value.trim()) {
       render();
     }
-    return render;
+  }
+
+  // "Preview" (the no-script path) now renders at once, and on a phone shows the tab.
+  function previewButton(form, button, render) {
+    if (!button) {
+      return;
+    }
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      render();
+      form.dispatchEvent(new CustomEvent("desk:show-preview"));
+    });
   }
 
   // --- Write / Preview tabs on a phone; side by side on a wide screen --------------------
