@@ -133,6 +133,8 @@ class BaseConfig:
     # Writing an article renders its Markdown: saves and previews cost CPU (issue 14).
     RATELIMIT_WRITE = "20 per minute;300 per hour"
     RATELIMIT_PREVIEW = "30 per minute;600 per hour"
+    # The editor autosaves a few seconds after typing stops: a long session pauses often.
+    RATELIMIT_AUTOSAVE = "40 per minute;1200 per hour"
     # Each upload is decoded and re-encoded: CPU and memory a stranger could spend.
     RATELIMIT_UPLOAD = "30 per minute;300 per hour"
     # The same, per account (see security.rate_limit): the email or username a request
@@ -147,6 +149,7 @@ class BaseConfig:
     RATELIMIT_REGISTER_TAKEN = "10 per hour;30 per day"
     RATELIMIT_WRITE_ACCOUNT = "20 per minute;300 per hour"
     RATELIMIT_PREVIEW_ACCOUNT = "30 per minute;600 per hour"
+    RATELIMIT_AUTOSAVE_ACCOUNT = "40 per minute;1200 per hour"
     RATELIMIT_UPLOAD_ACCOUNT = "30 per minute;300 per hour"
 
     MAIL_DEFAULT_SENDER = "Folio <no-reply@localhost>"

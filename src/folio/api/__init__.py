@@ -41,6 +41,7 @@ def register_api(app: Flask) -> None:
     from folio.accounts import api_v1 as users
     from folio.api import common, docs
     from folio.articles import api_v1 as articles
+    from folio.articles import autosave_api_v1 as pending_edits
     from folio.articles import revisions_api_v1 as revisions
     from folio.articles import tags_api_v1 as tags
     from folio.auth import api_v1 as auth
@@ -52,7 +53,15 @@ def register_api(app: Flask) -> None:
     api.DEFAULT_ERROR_RESPONSE_NAME = None
     api.init_app(app, spec_kwargs={"info": {"description": GUIDE}})
     _register_components(api.spec)
-    for blueprint in (auth.blp, users.blp, articles.blp, comments.blp, tags.blp, media.blp):
+    for blueprint in (
+        auth.blp,
+        users.blp,
+        articles.blp,
+        pending_edits.blp,
+        comments.blp,
+        tags.blp,
+        media.blp,
+    ):
         api.register_blueprint(blueprint)
     api.register_blueprint(revisions.blp)
     common.require_some_property(api.spec, "ArticleUpdate", "MeUpdate")

@@ -135,7 +135,11 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     ),
     403: ("Forbidden", "Your account may not do this to that resource."),
     404: ("NotFound", "No such resource (or a draft you may not see)."),
-    409: ("Conflict", "Conflicts with existing data, e.g. a username or email taken."),
+    409: (
+        "Conflict",
+        "Conflicts with existing data, e.g. a username or email taken, or a stale `version` "
+        "of an article being edited (then `conflict` holds both texts).",
+    ),
     412: ("PreconditionFailed", "`If-Match` names an older version: read it again."),
     413: (
         "TooLarge",
@@ -213,6 +217,15 @@ class ErrorSchema(Schema):
         metadata={
             "description": "What is wrong, by field (or by resource, e.g. `token`, `article`).",
             "example": {"title": ["can't be blank"]},
+        },
+    )
+    # A stale save of a pending edit (409, folio.articles.autosave): both texts to choose from.
+    conflict = fields.Dict(
+        keys=fields.String(),
+        metadata={
+            "description": "Only on a 409 for a stale `version`: `mine` and `theirs`, each with "
+            "`title`, `description`, `body`, `tags`, `cover_image`, `version`, "
+            "`pending_version`, `by` and `at`."
         },
     )
 

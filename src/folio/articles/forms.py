@@ -32,3 +32,7 @@ class ArticleForm(FlaskForm):
         render_kw={"maxlength": 300},
     )
     image_decorative = BooleanField("Decorative picture (no alt text needed)")
+    # The versions the editor started from (the article's, and its pending edit's): a
+    # save on an older one is a conflict the writer resolves (folio.articles.autosave).
+    version = HiddenField("Version")
+    pending_version = HiddenField("Pending version")

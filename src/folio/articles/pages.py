@@ -6,6 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import login_required
 from markupsafe import Markup
 
+from folio.articles import autosave
 from folio.articles import queries as article_queries
 from folio.articles import rules as articles
 from folio.articles.forms import ArticleForm, split_tags
@@ -14,7 +15,6 @@ from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.media.models import MediaKind
 from folio.media.pages import media_json, receive_file, uploaded_file
-from folio.media.uploads import public_url
 from folio.media.variants import key_of_url, media_path
 from folio.models import Article
 from folio.security import rate_limit, safe_next_url
@@ -24,7 +24,14 @@ from folio.web.helpers import apply_errors, large_form, no_store, signed_in_user
 ACTIONS = {"draft", "publish", "preview", "save"}
 
 
-def _editor(form: ArticleForm, article: Article | None, preview: Markup | None, status: int = 200):
+def _editor(
+    form: ArticleForm,
+    article: Article | None,
+    preview: Markup | None,
+    status: int = 200,
+    conflict: autosave.EditConflict | None = None,
+):
+    pending = autosave.find_pending(current_session(), article) if article else None
     return (
         render_template(
             "web/editor.html",
@@ -32,9 +39,36 @@ def _editor(form: ArticleForm, article: Article | None, preview: Markup | None, 
             article=article,
             preview=preview,
             new_cover=_new_cover_path(form, article),
+            pending=pending,
+            conflict=conflict,
         ),
         status,
     )
+
+
+def _editor_form(article: Article) -> ArticleForm:
+    """The editor opened on the article, or on its pending edit when there is one."""
+    text = autosave.current_text(current_session(), article)
+    return ArticleForm(
+        data={
+            "title": text.title,
+            "description": text.description,
+            "body": text.body,
+            "tags": ", ".join(text.tags),
+            "cover_image": text.cover_image or "",
+            "version": str(text.version),
+            "pending_version": str(text.pending_version or ""),
+        }
+    )
+
+
+def _form_version(value: str | None, name: str) -> int | None:
+    """A hidden version field: absent is unchecked (an old client), garbage is refused."""
+    if not value:
+        return None
+    if not value.isdigit():
+        raise DomainError({name: ["is not valid: reload the editor (your text is kept here)"]})
+    return int(value)
 
 
 def _new_cover_path(form: ArticleForm, article: Article | None) -> str | None:
@@ -150,16 +184,7 @@ def edit_article(slug: str):
     if not articles.can_edit(user, article):
         abort(403)
     if request.method == "GET":
-        form = ArticleForm(
-            data={
-                "title": article.title,
-                "description": article.description,
-                "body": article.body,
-                "tags": ", ".join(article.tag_names),
-                "cover_image": public_url(article.cover.original_key) if article.cover else "",
-            }
-        )
-        return _editor(form, article, None)
+        return _editor(_editor_form(article), article, None)
     form = ArticleForm()
     action = _action()
     try:
@@ -181,17 +206,44 @@ def edit_article(slug: str):
     publishing = action == "publish" and not article.is_published
     try:
         with unit_of_work() as uow:
-            articles.update_article(uow.session, user, article, changes)
+            autosave.save_edit(
+                uow.session,
+                user,
+                article,
+                changes,
+                version=_form_version(form.version.data, "version"),
+                pending_version=_form_version(form.pending_version.data, "pending_version"),
+            )
             if publishing:
                 articles.publish_article(uow.session, user, article)
+    except autosave.EditConflict as conflict:
+        return _conflict_editor(form, slug, conflict)
     except DomainError as error:
         apply_errors(form, error.errors)
         # The rolled-back article reloads as it was stored; the form keeps what was typed.
         return _editor(
             form, article_queries.get_article(session, user, slug), None, error.status_code
         )
-    flash("Your article is published." if publishing else "Changes saved.", "success")
+    flash(_saved_message(article, publishing), "success")
     return redirect(url_for("web.article", slug=article.slug))
+
+
+def _saved_message(article: Article, publishing: bool) -> str:
+    if publishing:
+        return "Your article is published."
+    if not article.is_published:
+        # The editor's autosave may have made the draft already: the same words as a new one.
+        return "Draft saved. Only you can see it until you publish it."
+    return "Changes saved."
+
+
+def _conflict_editor(form: ArticleForm, slug: str, conflict: autosave.EditConflict):
+    """409: the writer's text stays in the form, now based on the current version (so
+    saving again keeps it); the current text is shown beside it to compare and copy."""
+    form.version.data = str(conflict.theirs.version or "")
+    form.pending_version.data = str(conflict.theirs.pending_version or "")
+    article = article_queries.get_article(current_session(), signed_in_user(), slug)
+    return _editor(form, article, None, 409, conflict=conflict)
 
 
 @bp.post("/articles/preview")

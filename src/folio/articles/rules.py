@@ -128,6 +128,16 @@ def _validate(
         raise ValidationFailed(errors)
 
 
+def validate_fields(
+    title: str, description: str, body: str, tags: list[str], *, publishing: bool
+) -> None:
+    """The article's field rules, for writes kept beside the article (a pending edit).
+
+    :raises ValidationFailed: with every bad field named.
+    """
+    _validate(title, description, body, tags, publishing=publishing)
+
+
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -141,10 +151,13 @@ def create_article(
     tags: Iterable[str] | None = None,
     publish: bool = False,
     cover_image: str | None = None,
+    editing_session: str | None = None,
 ) -> Article:
     """Write a new article, as a draft or published at once.
 
     Drafts need only a title; publishing needs a title, a description and a body.
+    ``editing_session``: the editor's autosave created it, and later autosaves of that
+    session coalesce into its first revision.
 
     :raises ValidationFailed: with every bad field named.
     """
@@ -172,7 +185,8 @@ def create_article(
     session.flush()
     media.record_usage(session, article.id, _drawn_uploads(article, body_media))
     record(session, article_events.ArticleCreated(article_id=article.id, author_id=actor.id))
-    revisions.keep_revision(session, article, actor, "publish" if publish else "save")
+    kind = "publish" if publish else "autosave" if editing_session else "save"
+    revisions.keep_revision(session, article, actor, kind, editing_session)
     if publish:
         record(session, article_events.ArticlePublished(article_id=article.id, author_id=actor.id))
     return article

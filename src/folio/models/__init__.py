@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from folio.accounts.models import Role, User, username_key
 from folio.articles.models import Article, Favorite, Status, Tag, article_tags
+from folio.articles.pending_edits import PendingEdit
 from folio.articles.revision_models import ArticleRevision, RevisionKind
 from folio.auth.models import RevokedToken
 from folio.comments.models import Comment
@@ -21,6 +22,7 @@ __all__ = [
     "Follow",
     "Media",
     "MediaKind",
+    "PendingEdit",
     "RevokedToken",
     "RevisionKind",
     "Role",

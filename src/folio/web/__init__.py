@@ -9,6 +9,7 @@ bp = Blueprint("web", __name__)
 # Importing the page modules registers their routes on bp; each area keeps its own.
 from folio.accounts import admin_pages  # noqa: E402, F401
 from folio.accounts import pages as account_pages  # noqa: E402, F401
+from folio.articles import autosave_pages as autosave_page_routes  # noqa: E402, F401
 from folio.articles import feeds  # noqa: E402, F401
 from folio.articles import history as article_history  # noqa: E402, F401
 from folio.articles import pages as article_pages  # noqa: E402, F401
