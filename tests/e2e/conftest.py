@@ -60,6 +60,8 @@ AXE_RUNNER_TEMPLATE = """
         window.__folioAxeStarted(doc);
         try {
             await styled();
+            // After the page's own DOMContentLoaded handlers (its script enhances it).
+            await new Promise((done) => setTimeout(done, 0));
             const results = await axe.run(document, %s);
             const found = results.violations.map((v) => ({
                 id: v.id, impact: v.impact, help: v.help,
@@ -158,6 +160,8 @@ class AxeAudit:
 
     base_url: str
     violations: list[str] = field(default_factory=list)
+    # Every address checked, in order (a sweep asserts its pages are among them).
+    checked: list[str] = field(default_factory=list)
     # The document each tab is checking now (a random id the runner made).
     checking: dict[Any, str] = field(default_factory=dict)
 
@@ -170,6 +174,7 @@ class AxeAudit:
         if self.checking.get(source["page"]) == doc:
             del self.checking[source["page"]]
         path = url[len(self.base_url) :] or "/" if url.startswith(self.base_url) else url
+        self.checked.append(path)
         if error:
             self.violations.append(f"{path}: axe-core could not run: {error}")
         for violation in found:
@@ -226,14 +231,16 @@ def new_page(
         accept_dialogs: bool = False,
         scale: float = 1,
         javascript: bool = True,
+        color_scheme: str = "light",
     ) -> Any:
         # ``scale``: the screen's pixel density (a phone's is 3); ``javascript``: off for
-        # the pages' no-script paths.
+        # the pages' no-script paths; ``color_scheme``: "dark" for the dark palette.
         context = browser.new_context(
             viewport=viewport or DESKTOP,
             base_url=live_server.url,
             device_scale_factor=scale,
             java_script_enabled=javascript,
+            color_scheme=color_scheme,
         )
         context.set_default_timeout(10_000)
         context.expose_binding("__folioAxeStarted", audit.started)
@@ -244,6 +251,7 @@ def new_page(
         page = context.new_page()
         watch = Watch()
         page.folio_watch = watch
+        page.folio_axe = audit
 
         def on_dialog(dialog: Any) -> None:
             watch.dialogs.append(f"{dialog.type}: {dialog.message}")

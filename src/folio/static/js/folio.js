@@ -93,6 +93,7 @@
           // The server returns HTML sanitised by the same pipeline that renders articles.
           target.innerHTML = result.html || '<p class="muted">Nothing to preview yet.</p>';
           pane.classList.remove("is-empty");
+          focusableScrollers();
           pane.scrollIntoView({ block: "nearest" });
         })
         .catch(function () {
@@ -317,7 +318,21 @@
     });
   }
 
+  // A code block wider than its column scrolls sideways: keyboard users must be able to
+  // reach it to scroll it (a tab stop only where there is something to scroll).
+  function focusableScrollers() {
+    document.querySelectorAll("pre").forEach(function (pre) {
+      if (pre.scrollWidth > pre.clientWidth) {
+        pre.setAttribute("tabindex", "0");
+      } else {
+        pre.removeAttribute("tabindex");
+      }
+    });
+  }
+
+  window.addEventListener("resize", focusableScrollers);
   document.addEventListener("DOMContentLoaded", function () {
+    focusableScrollers();
     if (!window.fetch || !window.FormData) {
       return;
     }
