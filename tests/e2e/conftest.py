@@ -195,6 +195,13 @@ class AxeAudit:
             page.wait_for_timeout(25)
             waited += 0.025
 
+    def watch(self, context: Any, axe_source: str) -> None:
+        """Check every page the browser context opens."""
+        context.expose_binding("__folioAxeStarted", self.started)
+        context.expose_binding("__folioAxeReport", self.report)
+        context.add_init_script(axe_source + AXE_RUNNER_TEMPLATE % json.dumps(AXE_OPTIONS))
+        context.route(_routed, self.on_route)
+
     def on_route(self, route: Any) -> None:
         """A tab about to leave its page waits for that page's check first (the page
         stays alive, and its scripts run, while the request is held)."""
@@ -223,7 +230,6 @@ def new_page(
 ) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
     audit = AxeAudit(live_server.url)
-    runner = axe_source + AXE_RUNNER_TEMPLATE % json.dumps(AXE_OPTIONS)
 
     def make(
         viewport: dict[str, int] | None = None,
@@ -243,10 +249,7 @@ def new_page(
             color_scheme=color_scheme,
         )
         context.set_default_timeout(10_000)
-        context.expose_binding("__folioAxeStarted", audit.started)
-        context.expose_binding("__folioAxeReport", audit.report)
-        context.add_init_script(runner)
-        context.route(_routed, audit.on_route)
+        audit.watch(context, axe_source)
         contexts.append(context)
         page = context.new_page()
         watch = Watch()

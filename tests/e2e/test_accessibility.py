@@ -24,7 +24,7 @@ from folio.media.models import MediaKind
 from folio.media.uploads import public_url, receive
 from folio.models import Role
 from folio.social import rules as social
-from tests.e2e.conftest import DESKTOP, PHONE, LiveServer
+from tests.e2e.conftest import DESKTOP, PHONE, AxeAudit, LiveServer
 from tests.e2e.test_images import photo
 from tests.e2e.test_journeys import make_user, sign_in, unique
 
@@ -207,3 +207,35 @@ def test_every_page_passes_axe(
         _visit(page, site.url(template), screenshot_dir / f"a11y-{name}-{width_name}.png")
     _forms_with_errors(page, site)
     assert page.folio_watch.problems == []
+
+
+def test_the_check_catches_a_fault_even_on_a_page_left_at_once(
+    browser: Any, live_server: LiveServer, axe_source: str
+) -> None:
+    """The machine that checks the pages: a nameless link and a missing label are found,
+    on a page the tab leaves before the check could have finished (the navigation waits)."""
+    audit = AxeAudit(live_server.url)
+    context = browser.new_context(base_url=live_server.url)
+    audit.watch(context, axe_source)
+    faulty = (
+        '<!doctype html><html lang="en"><head><title>Faulty</title></head><body><main>'
+        '<h1>Faulty</h1><a href="/"><img src="/static/images/favicon.svg"></a>'
+        '<input type="text" name="unnamed"></main></body></html>'
+    )
+    context.route(
+        "**/faulty-page",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=faulty),
+    )
+    try:
+        page = context.new_page()
+        page.goto("/faulty-page", wait_until="domcontentloaded")
+        page.goto("/auth/login")
+        audit.wait(page)
+    finally:
+        context.close()
+    found = "\n".join(audit.violations)
+    assert "/faulty-page: link-name (serious)" in found
+    assert "/faulty-page: label (critical)" in found
+    assert "/faulty-page: image-alt (critical)" in found
+    assert "/auth/login" in audit.checked
+    assert "/auth/login:" not in found
