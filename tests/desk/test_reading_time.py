@@ -46,15 +46,16 @@ def test_words_are_runs_of_non_space_in_the_markdown(body: str, words: int) -> N
         (345, 2),
         (460, 2),
         (574, 2),
-        (575, 2),
-        (576, 3),
+        (575, 3),
+        (804, 3),
+        (805, 4),
+        (1035, 5),
         (2300, 10),
         (5000, 22),
     ],
 )
 def test_minutes_round_at_230_words_and_are_never_zero(words: int, minutes: int) -> None:
-    # round() is the editor script's Math.round rule except at exact halves (115, 575):
-    # both give the even or the upper neighbour within a minute; these figures pin Python's.
+    # Exact halves (345, 575, 805, 1035 words) round up, as the editor's Math.round does.
     assert reading_minutes(words) == minutes
 
 
