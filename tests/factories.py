@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from folio.articles.markdown import render_markdown
+from folio.articles.reading import count_words
 from folio.extensions import db
 from folio.models import Article, Comment, Role, Status, Tag, User
 from tests.conftest import TEST_PASSWORD
@@ -68,6 +69,7 @@ class ArticleFactory(BaseFactory):
     description = "What this article is about"
     body = "Some *Markdown* body."
     body_html = factory.LazyAttribute(lambda o: render_markdown(o.body))
+    word_count = factory.LazyAttribute(lambda o: count_words(o.body))
     status = Status.PUBLISHED.value
     author = factory.SubFactory(UserFactory)
     published_at = factory.LazyAttribute(

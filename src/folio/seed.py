@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from folio.accounts.rules import hash_password
 from folio.articles.markdown import render_markdown
+from folio.articles.reading import count_words
 from folio.models import (
     Article,
     Comment,
@@ -200,10 +201,12 @@ class _Seeder:
         # Markdown rendering dominates; a pool of bodies keeps 100,000 articles in minutes.
         pool = [markdown_body(self.rng) for _ in range(min(count, 200))]
         pool_html = [render_markdown(body) for body in pool]
+        pool_words = [count_words(body) for body in pool]
         rows = self._article_rows(first, count, drafts_ratio, user_ids, cum_weights, pool)
         for batch in _batched(rows):
             for row in batch:
-                row["body_html"] = pool_html[row.pop("_body_index")]
+                index = row.pop("_body_index")
+                row["body_html"], row["word_count"] = pool_html[index], pool_words[index]
             self.session.execute(insert(Article), batch)
             self.report.articles += len(batch)
             if self.report.articles % 20000 < BATCH:

@@ -3,10 +3,15 @@
 The server runs in a background thread on a temporary SQLite file built by the
 migrations (not the per-test rollback fixture: the browser and the server are different
 threads), with CSRF on and rate limits off. Tests read the server's outbox for emails.
+
+Every page a test visits is checked by axe-core (the npm package, tests/e2e/node_modules):
+just before the browser leaves a page (its next navigation request is held until then)
+and, for the pages still open, when the test ends. Any violation fails the test.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -26,6 +31,51 @@ from folio.extensions import db
 CHROMIUM = "/usr/bin/chromium"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+# Every WCAG 2.0/2.1/2.2 A and AA rule and axe's best practices; no rule is disabled.
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+# Injected into every document before its own scripts: once the page is parsed and its
+# stylesheets are in, axe checks it and reports to the test (two bindings below). A tab
+# that navigates away first is held until the report is in (AxeAudit.on_route).
+AXE_RUNNER_TEMPLATE = """
+(() => {
+    if (window.top !== window) return;
+    const doc = Math.random().toString(36).slice(2);
+    const styled = () => Promise.all(
+        Array.from(document.querySelectorAll("link[rel=stylesheet]"))
+            .filter((link) => !link.sheet)
+            .map((link) => new Promise((done) => {
+                link.addEventListener("load", done);
+                link.addEventListener("error", done);
+            }))
+    );
+    const check = async () => {
+        if (document.contentType !== "text/html") return;
+        window.__folioAxeStarted(doc);
+        try {
+            await styled();
+            // After the page's own DOMContentLoaded handlers (its script enhances it).
+            await new Promise((done) => setTimeout(done, 0));
+            const results = await axe.run(document, %s);
+            const found = results.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => n.target.join(" ") + ": " + n.failureSummary),
+            }));
+            window.__folioAxeReport(doc, location.href, found, null);
+        } catch (error) {
+            window.__folioAxeReport(doc, location.href, [], String(error));
+        }
+    };
+    document.addEventListener("DOMContentLoaded", check, { once: true });
+})();
+"""
+AXE_WAIT_SECONDS = 15
 
 
 @dataclass
@@ -75,12 +125,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             db.engine.dispose()
 
 
+def _missing(what: str, install: str) -> None:
+    if os.environ.get("FOLIO_REQUIRE_E2E") == "1":
+        pytest.fail(f"FOLIO_REQUIRE_E2E=1 but {what} is missing ({install})")
+    pytest.skip(reason=f"{what} is missing: {install} for browser tests")
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def axe_source() -> str:
+    if not AXE.exists():
+        _missing(str(AXE), "npm ci --prefix tests/e2e")
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def browser(axe_source: str) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        if os.environ.get("FOLIO_REQUIRE_E2E") == "1":
-            pytest.fail(f"FOLIO_REQUIRE_E2E=1 but {CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(reason=f"{CHROMIUM} is missing: apt-get install -y chromium for browser tests")
+        _missing(CHROMIUM, "apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -94,6 +155,68 @@ def browser() -> Iterator[Any]:
 
 
 @dataclass
+class AxeAudit:
+    """axe-core's findings on the pages one test visited."""
+
+    base_url: str
+    violations: list[str] = field(default_factory=list)
+    # Every address checked, in order (a sweep asserts its pages are among them).
+    checked: list[str] = field(default_factory=list)
+    # The document each tab is checking now (a random id the runner made).
+    checking: dict[Any, str] = field(default_factory=dict)
+
+    def started(self, source: dict[str, Any], doc: str) -> None:
+        self.checking[source["page"]] = doc
+
+    def report(
+        self, source: dict[str, Any], doc: str, url: str, found: list[Any], error: str | None
+    ) -> None:
+        if self.checking.get(source["page"]) == doc:
+            del self.checking[source["page"]]
+        path = url[len(self.base_url) :] or "/" if url.startswith(self.base_url) else url
+        self.checked.append(path)
+        if error:
+            self.violations.append(f"{path}: axe-core could not run: {error}")
+        for violation in found:
+            nodes = "\n      ".join(" ".join(node.split()) for node in violation["nodes"])
+            self.violations.append(
+                f"{path}: {violation['id']} ({violation['impact']}): {violation['help']}\n"
+                f"      {nodes}"
+            )
+
+    def wait(self, page: Any) -> None:
+        """Until the tab's current check has reported (it runs in the page, on its own)."""
+        waited = 0.0
+        while page in self.checking and not page.is_closed():
+            if waited >= AXE_WAIT_SECONDS:
+                self.violations.append(f"{page.url}: axe-core did not finish in time")
+                del self.checking[page]
+                return
+            page.wait_for_timeout(25)
+            waited += 0.025
+
+    def watch(self, context: Any, axe_source: str) -> None:
+        """Check every page the browser context opens."""
+        context.expose_binding("__folioAxeStarted", self.started)
+        context.expose_binding("__folioAxeReport", self.report)
+        context.add_init_script(axe_source + AXE_RUNNER_TEMPLATE % json.dumps(AXE_OPTIONS))
+        context.route(_routed, self.on_route)
+
+    def on_route(self, route: Any) -> None:
+        """A tab about to leave its page waits for that page's check first (the page
+        stays alive, and its scripts run, while the request is held)."""
+        request = route.request
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            self.wait(request.frame.page)
+        route.fallback()
+
+
+def _routed(url: str) -> bool:
+    # Only requests that may be navigations go through Python (pictures and CSS need not).
+    return "/static/" not in url and "/media/" not in url
+
+
+@dataclass
 class Watch:
     """What a page did that it should not: dialogs, CSP violations, script errors."""
 
@@ -102,8 +225,11 @@ class Watch:
 
 
 @pytest.fixture
-def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
+def new_page(
+    browser: Any, live_server: LiveServer, axe_source: str
+) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
+    audit = AxeAudit(live_server.url)
 
     def make(
         viewport: dict[str, int] | None = None,
@@ -111,20 +237,24 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., An
         accept_dialogs: bool = False,
         scale: float = 1,
         javascript: bool = True,
+        color_scheme: str = "light",
     ) -> Any:
         # ``scale``: the screen's pixel density (a phone's is 3); ``javascript``: off for
-        # the pages' no-script paths.
+        # the pages' no-script paths; ``color_scheme``: "dark" for the dark palette.
         context = browser.new_context(
             viewport=viewport or DESKTOP,
             base_url=live_server.url,
             device_scale_factor=scale,
             java_script_enabled=javascript,
+            color_scheme=color_scheme,
         )
         context.set_default_timeout(10_000)
+        audit.watch(context, axe_source)
         contexts.append(context)
         page = context.new_page()
         watch = Watch()
         page.folio_watch = watch
+        page.folio_axe = audit
 
         def on_dialog(dialog: Any) -> None:
             watch.dialogs.append(f"{dialog.type}: {dialog.message}")
@@ -146,7 +276,11 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., An
 
     yield make
     for context in contexts:
+        for page in context.pages:
+            audit.wait(page)
         context.close()
+    if audit.violations:
+        pytest.fail("axe-core found accessibility violations:\n" + "\n".join(audit.violations))
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from folio.accounts.models import User
+from folio.articles import reading
 from folio.core.models import Base, TimestampMixin, UTCDateTime, now_utc
 from folio.media.models import Media
 
@@ -70,6 +71,9 @@ class Article(TimestampMixin, Base):
     cover_id: Mapped[int | None] = mapped_column(
         ForeignKey("media.id", ondelete="SET NULL"), index=True
     )
+    # Counted by the rules whenever the body changes: cards show reading time without
+    # loading bodies.
+    word_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     # Bumped on every change; the APIs' ETags come from it.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -93,6 +97,10 @@ class Article(TimestampMixin, Base):
     @property
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED.value
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading.reading_minutes(self.word_count or 0)
 
     @property
     def tag_names(self) -> list[str]:

@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer, joinedload, selectinload
 from sqlalchemy.sql import operators
 
-from folio.articles import search
+from folio.articles import reading, search
 from folio.articles.permissions import can_view
 from folio.core import totals
 from folio.core.errors import NotFound
@@ -112,6 +112,11 @@ class ArticleView:
     body: str | None = None
     body_html: str | None = None
     cover: CoverView | None = None
+    word_count: int = 0
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading.reading_minutes(self.word_count)
 
     @classmethod
     def of(cls, listing: ArticleListing, *, with_body: bool = True) -> ArticleView:
@@ -132,6 +137,7 @@ class ArticleView:
             body=article.body if with_body else None,
             body_html=article.body_html if with_body else None,
             cover=CoverView.of(article.cover) if article.cover else None,
+            word_count=article.word_count,
         )
 
 

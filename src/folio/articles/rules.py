@@ -23,6 +23,7 @@ from folio.articles import revisions
 from folio.articles.markdown import render_markdown
 from folio.articles.permissions import can_delete, can_edit, can_unpublish, can_view
 from folio.articles.queries import is_favorited, normalise_tags
+from folio.articles.reading import count_words
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
 from folio.media import rules as media
@@ -173,6 +174,7 @@ def create_article(
         description=description,
         body=body,
         body_html=body_html,
+        word_count=count_words(body),
         cover=cover,
         author=actor,
         tags=_tags_by_name(session, tag_names),
@@ -238,6 +240,7 @@ def update_article(
     # Re-rendered on every save: an upload the body draws may have been deleted since.
     article.body = body
     article.body_html, body_media = _render_body(session, body)
+    article.word_count = count_words(body)
     if tag_names is not None:
         article.tags = _tags_by_name(session, tag_names)
     _touch(article)

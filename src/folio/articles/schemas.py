@@ -119,6 +119,13 @@ class ArticleSummarySchema(Schema):
         required=True,
         metadata={"description": "Moves on every change to the article."},
     )
+    word_count = fields.Integer(
+        required=True, metadata={"description": "Words in the Markdown body (runs of non-space)."}
+    )
+    reading_minutes = fields.Integer(
+        required=True,
+        metadata={"description": "Reading time: word_count / 230, rounded, at least 1."},
+    )
     author = fields.Nested(ProfileSchema, required=True)
     cover_image = fields.Nested(
         CoverSchema,

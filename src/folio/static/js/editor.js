@@ -73,13 +73,9 @@
   }
 
   // Python's round(): halves go to the even neighbour (2.5 -> 2), as on the server.
-  function roundHalfEven(value) {
-    var rounded = Math.round(value);
-    return value % 1 === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded;
-  }
-
   function readingMinutes(words) {
-    return Math.max(1, roundHalfEven(words / WORDS_PER_MINUTE));
+    // Halves round up, as folio.articles.reading does.
+    return Math.max(1, Math.round(words / WORDS_PER_MINUTE));
   }
 
   function randomId() {
@@ -555,6 +551,7 @@
           // The server returns HTML sanitised by the same pipeline that renders articles.
           target.innerHTML = result.html || '<p class="muted">Nothing to preview yet.</p>';
           pane.classList.remove("is-empty");
+          document.dispatchEvent(new CustomEvent("folio:content-changed"));
         })
         .catch(function (error) {
           again = previewFailed(target, error) || again;

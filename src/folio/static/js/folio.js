@@ -74,7 +74,22 @@
     });
   }
 
+  // A code block wider than its box scrolls sideways: keyboard users need to reach it.
+  function focusableScrollers() {
+    document.querySelectorAll("pre").forEach(function (pre) {
+      if (pre.scrollWidth > pre.clientWidth) {
+        pre.setAttribute("tabindex", "0");
+      } else {
+        pre.removeAttribute("tabindex");
+      }
+    });
+  }
+
+  window.addEventListener("resize", focusableScrollers);
+  // The editor's live preview draws new code blocks long after the page loaded.
+  document.addEventListener("folio:content-changed", focusableScrollers);
   document.addEventListener("DOMContentLoaded", function () {
+    focusableScrollers();
     if (!window.fetch || !window.FormData) {
       return;
     }
