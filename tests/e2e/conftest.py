@@ -84,8 +84,12 @@ class LiveServer:
     url: str
 
     def run(self, work: Callable[[], Any]) -> Any:
-        """Run ``work`` in the server app's context and commit (test set-up)."""
-        with self.app.app_context():
+        """Run ``work`` in the server app's context and commit (test set-up).
+
+        As a writing request does, so that on SQLite it takes the write lock when it
+        begins: a deferred read-then-write would fail at once ("database is locked") when
+        the browser's autosave writes at the same moment."""
+        with self.app.test_request_context(method="POST"):
             result = work()
             db.session.commit()
             return result

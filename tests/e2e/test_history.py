@@ -19,7 +19,7 @@ FIRST = "The Paris sleeper leaves at nine.\n\nBring a book and a warm jumper."
 def edit_body(page: Any, slug: str, body: str) -> None:
     page.goto(f"/articles/{slug}/edit")
     page.get_by_label("Body").fill(body)
-    page.get_by_role("button", name="Save changes").click()
+    page.locator(".editor-actions").get_by_role("button", name="Publish update").click()
     expect(page.get_by_text("Changes saved.")).to_be_visible()
 
 
