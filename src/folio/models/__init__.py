@@ -4,7 +4,7 @@ every table (Alembic's autogenerate and the tests' schema checks need them all).
 from __future__ import annotations
 
 from folio.accounts.models import Role, User, username_key
-from folio.articles.models import Article, Favorite, Status, Tag, article_tags
+from folio.articles.models import Article, DraftLink, Favorite, Status, Tag, article_tags
 from folio.auth.models import RevokedToken
 from folio.comments.models import Comment
 from folio.core.models import Base, now_utc
@@ -15,6 +15,7 @@ __all__ = [
     "Article",
     "Base",
     "Comment",
+    "DraftLink",
     "Favorite",
     "Follow",
     "Media",
