@@ -156,6 +156,7 @@ class BaseConfig:
     SCHEDULE_HORIZON_DAYS = 365
     SCHEDULE_ON_REQUEST = True
     SCHEDULE_CHECK_SECONDS = 15.0
+    SCHEDULE_BEAT_SECONDS = 30.0
 
     MAIL_DEFAULT_SENDER = "Folio <no-reply@localhost>"
     MAIL_SERVER = "localhost"

@@ -103,7 +103,9 @@ class SharedVersion:
     author_name: str
     author_username: str
     updated_at: datetime
-    is_published: bool
+    # True when this text is not what readers of the public page see (a draft; later
+    # also a published article's pending update).
+    is_draft: bool
 
 
 def shared_version(article: Article) -> SharedVersion:
@@ -117,5 +119,5 @@ def shared_version(article: Article) -> SharedVersion:
         author_name=article.author.name,
         author_username=article.author.username,
         updated_at=article.updated_at,
-        is_published=article.is_published,
+        is_draft=not article.is_published,
     )
