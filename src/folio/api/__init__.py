@@ -41,6 +41,7 @@ def register_api(app: Flask) -> None:
     from folio.accounts import api_v1 as users
     from folio.api import common, docs
     from folio.articles import api_v1 as articles
+    from folio.articles import schedule_api_v1 as scheduling
     from folio.articles import tags_api_v1 as tags
     from folio.auth import api_v1 as auth
     from folio.comments import api_v1 as comments
@@ -53,6 +54,7 @@ def register_api(app: Flask) -> None:
     _register_components(api.spec)
     for blueprint in (auth.blp, users.blp, articles.blp, comments.blp, tags.blp, media.blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(scheduling.blp)
     common.require_some_property(api.spec, "ArticleUpdate", "MeUpdate")
     app.view_functions[docs.DOCS_ENDPOINT] = docs.swagger_ui
     common.install(app)

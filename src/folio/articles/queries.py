@@ -112,6 +112,7 @@ class ArticleView:
     body: str | None = None
     body_html: str | None = None
     cover: CoverView | None = None
+    publish_at: datetime | None = None
 
     @classmethod
     def of(cls, listing: ArticleListing, *, with_body: bool = True) -> ArticleView:
@@ -132,6 +133,7 @@ class ArticleView:
             body=article.body if with_body else None,
             body_html=article.body_html if with_body else None,
             cover=CoverView.of(article.cover) if article.cover else None,
+            publish_at=article.publish_at,
         )
 
 
