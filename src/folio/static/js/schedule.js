@@ -39,7 +39,7 @@
     var schedule = document.getElementById("schedule");
     if (schedule && schedule.dataset.timeZoneKnown === "false") {
       schedule.querySelectorAll(".js-zone-name").forEach(function (name) {
-        name.textContent = zone + " (your browser's)";
+        name.textContent = zone + ", your browser's time zone";
       });
     }
     document.querySelectorAll(".js-time-zone-select").forEach(function (select) {
