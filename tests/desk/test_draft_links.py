@@ -246,3 +246,11 @@ class TestRateLimit:
     def test_guessing_tokens_is_rate_limited(self, client: FlaskClient) -> None:
         statuses = [client.get(f"/d/{'g' * 42}{n}").status_code for n in range(5)]
         assert statuses == [404, 404, 404, 429, 429]
+
+
+@pytest.mark.parametrize("link_id", ["0", "2147483648", "99999999999999999999999", "-1", "x"])
+def test_link_ids_no_row_can_have_are_404_not_500(
+    client: FlaskClient, alice: Account, draft_slug: str, link_id: str
+) -> None:
+    path = f"/api/v1/articles/{draft_slug}/draft-links/{link_id}"
+    assert client.delete(path, headers=alice.headers).status_code == 404

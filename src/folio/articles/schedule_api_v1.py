@@ -150,7 +150,7 @@ class DraftLinks(MethodView):
         return {"id": link.id, "created_at": link.created_at, "url": url}
 
 
-@blp.route("/articles/<string:slug>/draft-links/<int(min=1, max=9223372036854775807):link_id>")
+@blp.route("/articles/<string:slug>/draft-links/<int(min=1, max=2147483647):link_id>")
 class DraftLinkItem(MethodView):
     @auth_required
     @blp.response(204)

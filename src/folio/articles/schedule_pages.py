@@ -232,7 +232,7 @@ def create_draft_link(slug: str):
     return redirect(url_for("web.edit_article", slug=article.slug))
 
 
-@bp.post("/articles/<slug>/draft-links/<int(min=1, max=9223372036854775807):link_id>/revoke")
+@bp.post("/articles/<slug>/draft-links/<int(min=1, max=2147483647):link_id>/revoke")
 @rate_limit("WRITE")
 @login_required
 @no_store
