@@ -68,8 +68,11 @@ def _publish_due_quietly() -> list[str]:
             return []
         published = scheduling.publish_due(session)
     except Exception:
-        session.rollback()
         log.exception("publishing scheduled articles failed")
+        try:
+            session.rollback()
+        except Exception:  # a lost connection: the request's own error handling follows
+            log.exception("rollback after a failed scheduled publication failed")
         return []
     if published:
         log.info("published scheduled articles: %s", ", ".join(published))
