@@ -106,3 +106,59 @@ def test_two_instances_racing_publish_each_article_exactly_once(
         ).all()
         db.session.remove()
     assert set(rows) == {(Status.PUBLISHED.value, None)}
+
+
+@pytest.mark.parametrize("round_number", range(ROUNDS))
+def test_a_cancel_racing_the_publication_either_wins_or_is_told_it_has_passed(
+    instances: list[Flask], round_number: int
+) -> None:
+    from folio.core.errors import Conflict
+    from folio.core.uow import unit_of_work
+
+    ids, _ = _prepare(instances[0], 10 + round_number)
+    article_id = ids[0]
+    start = threading.Barrier(2)
+    outcome: dict[str, Any] = {}
+
+    def publish() -> None:
+        with instances[0].app_context():
+            start.wait(timeout=30)
+            outcome["published"] = scheduling.publish_due(db.session(), NOW)
+            db.session.remove()
+
+    def cancel() -> None:
+        # As the Scheduled page's POST does it (on SQLite a writing request takes the
+        # write lock when its transaction begins).
+        with instances[1].test_request_context("/", method="POST"):
+            session = db.session()
+            start.wait(timeout=30)
+            article = session.get(Article, article_id)
+            author = session.get(User, article.author_id) if article else None
+            try:
+                with unit_of_work(session):
+                    # The writer's clock still shows a moment to come.
+                    scheduling.cancel_schedule(
+                        session, author, article, now=NOW - timedelta(minutes=1)
+                    )  # type: ignore[arg-type]
+                outcome["cancel"] = "done"
+            except Conflict as error:
+                outcome["cancel"] = error.errors["publish_at"][0]
+            db.session.remove()
+
+    with counting_published() as published:
+        threads = [threading.Thread(target=publish), threading.Thread(target=cancel)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+    with instances[0].app_context():
+        status = db.session.scalar(select(Article.status).where(Article.id == article_id))
+        db.session.remove()
+    if outcome["cancel"] == "done":
+        assert status == Status.DRAFT.value
+        assert article_id not in published.article_ids
+    else:
+        assert outcome["cancel"].startswith("has passed")
+        assert status == Status.PUBLISHED.value
+        assert published.of(article_id) == 1
