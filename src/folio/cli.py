@@ -18,6 +18,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_db)
     app.cli.add_command(create_user)
     app.cli.add_command(publish)
+    app.cli.add_command(publish_due)
     app.cli.add_command(media_commands)
 
 
@@ -107,6 +108,19 @@ def publish(slug: str, username: str | None) -> None:
     except DomainError as error:
         raise click.ClickException(f"{slug}: {error.message}") from error
     click.echo(f"Published {article.slug}.")
+
+
+@click.command("publish-due")
+@with_appcontext
+def publish_due() -> None:
+    """Publish every scheduled article whose moment has come (safe to run concurrently)."""
+    from folio.articles import scheduling
+    from folio.extensions import db
+
+    published = scheduling.publish_due(db.session())
+    for slug in published:
+        click.echo(f"Published {slug}.")
+    click.echo(f"{len(published)} scheduled article(s) published.")
 
 
 @click.group("media")

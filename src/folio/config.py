@@ -151,6 +151,15 @@ class BaseConfig:
     RATELIMIT_PREVIEW_ACCOUNT = "30 per minute;600 per hour"
     RATELIMIT_AUTOSAVE_ACCOUNT = "40 per minute;1200 per hour"
     RATELIMIT_UPLOAD_ACCOUNT = "30 per minute;300 per hour"
+    # Opening a shared draft (/d/<token>): strangers guessing tokens meet this.
+    RATELIMIT_DRAFT_LINK = "30 per minute;300 per hour"
+    RATELIMIT_DRAFT_LINK_ACCOUNT = "60 per minute;600 per hour"
+    # Scheduled publishing: how far ahead a date may be, and whether requests publish
+    # what is due (throttled per process), so nothing extra must run on a small install.
+    SCHEDULE_HORIZON_DAYS = 365
+    SCHEDULE_ON_REQUEST = True
+    SCHEDULE_CHECK_SECONDS = 15.0
+    SCHEDULE_BEAT_SECONDS = 30.0
 
     MAIL_DEFAULT_SENDER = "Folio <no-reply@localhost>"
     MAIL_SERVER = "localhost"
@@ -232,6 +241,8 @@ class TestingConfig(BaseConfig):
     PUBLIC_CACHE_LOCAL_SECONDS = 0.0
     SERVER_NAME = None
     LIST_TOTALS_TTL = 0.0
+    # Tests publish what is due by calling publish_due themselves, never by accident.
+    SCHEDULE_ON_REQUEST = False
     # Cheap hashing for tests only: a few hundred sign-ins would cost a minute with scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
     PUBLIC_URL = "http://localhost"  # the test client's host

@@ -77,6 +77,14 @@ def init_celery(app: Flask) -> Celery:
         worker_hijack_root_logger=False,
         timezone="UTC",
         enable_utc=True,
+        # `celery -A folio.tasks beat`: publishes scheduled articles. Two beats running
+        # by mistake are harmless: each article is claimed by one run only.
+        beat_schedule={
+            "publish-due-articles": {
+                "task": "folio.tasks.publish_due_articles",
+                "schedule": float(app.config.get("SCHEDULE_BEAT_SECONDS", 30.0)),
+            }
+        },
     )
     celery.set_default()
     app.extensions["celery"] = celery
@@ -317,6 +325,19 @@ def publish_article(slug: str) -> bool:
         was_published = article.is_published
         articles.publish_article(uow.session, article.author, article)
     return not was_published
+
+
+@shared_task(name="folio.tasks.publish_due_articles")
+def publish_due_articles() -> list[str]:
+    """Publish every scheduled article whose moment has come (beat runs it every 30 s).
+
+    Safe to run anywhere any number of times at once: each article is claimed by one run,
+    and a worker that was down catches up on everything overdue on its first run.
+    """
+    from folio.articles.scheduling import publish_due
+    from folio.extensions import db
+
+    return publish_due(db.session())
 
 
 def _unsubscribe_headers(url: str) -> dict[str, str]:

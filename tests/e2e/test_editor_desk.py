@@ -254,7 +254,12 @@ def test_reading_time_follows_the_servers_rule(new_page: Any, live_server: LiveS
     page.goto("/articles/new")
     body = page.get_by_label("Body")
     # words = runs of non-spaces; minutes = max(1, round(words / 230)), halves to even.
-    for words, shown, minutes in ((1, "1 word", 1), (575, "575 words", 3), (574, "574 words", 2), (690, "690 words", 3)):
+    for words, shown, minutes in (
+        (1, "1 word", 1),
+        (575, "575 words", 3),
+        (574, "574 words", 2),
+        (690, "690 words", 3),
+    ):
         body.fill(" ".join(["**soil**"] * words))
         expect(page.locator(".js-words")).to_have_text(shown)
         expect(page.locator(".js-minutes")).to_have_text(f"{minutes} min read")

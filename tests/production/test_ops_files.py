@@ -95,3 +95,12 @@ def test_env_example_documents_every_variable_read() -> None:
             read |= set(re.findall(r"\"([A-Z][A-Z0-9_]+)\"", group))
     assert read, "the scan found no variables"
     assert read - documented == set()
+
+
+def test_compose_runs_a_beat_that_publishes_scheduled_articles() -> None:
+    yaml = pytest.importorskip("yaml", reason="PyYAML comes with the dev extra")
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "folio.tasks", "beat"]
+    assert services["beat"]["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"
+    }

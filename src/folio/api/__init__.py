@@ -43,6 +43,7 @@ def register_api(app: Flask) -> None:
     from folio.articles import api_v1 as articles
     from folio.articles import autosave_api_v1 as pending_edits
     from folio.articles import revisions_api_v1 as revisions
+    from folio.articles import schedule_api_v1 as scheduling
     from folio.articles import tags_api_v1 as tags
     from folio.auth import api_v1 as auth
     from folio.comments import api_v1 as comments
@@ -64,6 +65,7 @@ def register_api(app: Flask) -> None:
     ):
         api.register_blueprint(blueprint)
     api.register_blueprint(revisions.blp)
+    api.register_blueprint(scheduling.blp)
     common.require_some_property(api.spec, "ArticleUpdate", "MeUpdate")
     app.view_functions[docs.DOCS_ENDPOINT] = docs.swagger_ui
     common.install(app)

@@ -20,6 +20,7 @@ from folio.api.common import (
 from folio.api.paging import decode_cursor, encode_cursor, page_window
 from folio.articles import queries as article_queries
 from folio.articles import rules as articles
+from folio.articles import schedule_api_v1 as scheduling_api
 from folio.articles.queries import ArticleFilter, ArticleListing, ArticleView
 from folio.articles.rules import ArticleChanges
 from folio.articles.schemas import (
@@ -127,6 +128,8 @@ class Articles(MethodView):
             publish=args["publish"],
             cover_image=args.get("cover_image"),
         )
+        if args.get("publish_at") is not None:
+            scheduling_api.schedule_new(current_session(), user, article, args)
         answer = _answer(
             ArticleListing(article),
             201,
@@ -155,8 +158,11 @@ class ArticleItem(MethodView):
         user = authenticated_user()
         article = article_queries.get_article(current_session(), user, slug)
         version = article.version
+        schedule = scheduling_api.take_publish_at(args)
         changes: ArticleChanges = args  # type: ignore[assignment]
-        articles.update_article(current_session(), user, article, changes)
+        if changes:
+            articles.update_article(current_session(), user, article, changes)
+        scheduling_api.apply_schedule(current_session(), user, article, schedule)
         # A stale copy: 412, and the error handler rolls the change back.
         blp.check_etag(version)
         answer = _answer(_listing(user, article))

@@ -51,3 +51,18 @@ class ArticleFavorited(ArticleEvent):
 class ArticleUnfavorited(ArticleEvent):
     NAME = "article.unfavorited"
     user_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArticleScheduled(ArticleEvent):
+    """A draft was given (or moved to) a moment to go public; readers see nothing yet."""
+
+    NAME = "article.scheduled"
+    CHANGES_PUBLIC_DATA = False
+    publish_at: str  # ISO 8601, UTC
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArticleScheduleCancelled(ArticleEvent):
+    NAME = "article.schedule_cancelled"
+    CHANGES_PUBLIC_DATA = False

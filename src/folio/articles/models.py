@@ -62,6 +62,8 @@ class Article(TimestampMixin, Base):
     body_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=Status.DRAFT.value)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a scheduled draft goes public (UTC); cleared once published or cancelled.
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     author_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), nullable=False
     )
@@ -132,3 +134,23 @@ class Favorite(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=now_utc)
 
     __table_args__ = (Index("ix_favorites_user_id_created_at", "user_id", "created_at"),)
+
+
+class DraftLink(Base):
+    """A secret, revocable link to read a draft without an account. Only a hash of the
+    token is kept: a leaked database gives no working links."""
+
+    __tablename__ = "draft_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=now_utc)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

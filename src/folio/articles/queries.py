@@ -112,6 +112,7 @@ class ArticleView:
     body: str | None = None
     body_html: str | None = None
     cover: CoverView | None = None
+    publish_at: datetime | None = None
     word_count: int = 0
 
     @property
@@ -138,6 +139,7 @@ class ArticleView:
             body_html=article.body_html if with_body else None,
             cover=CoverView.of(article.cover) if article.cover else None,
             word_count=article.word_count,
+            publish_at=article.publish_at,
         )
 
 

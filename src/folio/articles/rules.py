@@ -227,7 +227,9 @@ def update_article(
     )
     body = (changes.get("body") or "") if "body" in changes else article.body
     tag_names = normalise_tags(changes.get("tags") or []) if "tags" in changes else None
-    _validate(title, description, body, tag_names or [], publishing=article.is_published)
+    # A scheduled draft must stay publishable, or its moment would come to nothing.
+    publishable = article.is_published or article.publish_at is not None
+    _validate(title, description, body, tag_names or [], publishing=publishable)
     if "cover_image" in changes:
         cover = media.own_cover(session, actor, changes.get("cover_image"))
         article.cover_id = cover.id if cover is not None else None
@@ -259,14 +261,21 @@ def _touch(article: Article) -> None:
     article.version = (article.version or 0) + 1
 
 
+def check_publishable(article: Article) -> None:
+    """:raises ValidationFailed: the article lacks what publishing needs."""
+    _validate(article.title, article.description, article.body, article.tag_names, publishing=True)
+
+
 def publish_article(session: Session, actor: User, article: Article) -> Article:
     """Publish a draft (its author only). Publishing needs a description and a body."""
     if not can_edit(actor, article):
         raise Forbidden("article")
     if article.is_published:
         return article
-    _validate(article.title, article.description, article.body, article.tag_names, publishing=True)
+    check_publishable(article)
     article.status = Status.PUBLISHED.value
+    # Published now, by hand or by the schedule: no moment is left to wait for.
+    article.publish_at = None
     if article.published_at is None:
         article.published_at = now_utc()
     _touch(article)

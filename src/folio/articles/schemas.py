@@ -56,6 +56,17 @@ class ArticleCreateSchema(Schema):
             "example": None,
         },
     )
+    publish_at = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=64),
+        metadata={
+            "format": "date-time",
+            "description": "Schedule the draft to be published then: ISO 8601 with an offset, "
+            "in the future and at most a year ahead (needs a description and a body). "
+            "Answered in UTC. Not with `publish: true`.",
+            "example": "2027-01-31T09:00:00+01:00",
+        },
+    )
     publish = StrictBoolean(
         load_default=False,
         metadata={
@@ -81,6 +92,16 @@ class ArticleUpdateSchema(ChangesSchema):
         allow_none=True,
         validate=validate.Length(max=500),
         metadata={"description": "The `url` of one of your uploads, or null to remove it."},
+    )
+    publish_at = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=64),
+        metadata={
+            "format": "date-time",
+            "description": "Schedule (or move) the draft's publication: ISO 8601 with an "
+            "offset, in the future, at most a year ahead; null cancels the schedule.",
+            "example": "2027-01-31T09:00:00Z",
+        },
     )
 
 
@@ -111,6 +132,11 @@ class ArticleSummarySchema(Schema):
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
     published_at = fields.DateTime(required=True, allow_none=True)
+    publish_at = fields.DateTime(
+        required=True,
+        allow_none=True,
+        metadata={"description": "When a scheduled draft will be published (UTC), or null."},
+    )
     favorited = fields.Boolean(
         required=True, metadata={"description": "Whether you favorited it (false anonymously)."}
     )

@@ -4,7 +4,7 @@ every table (Alembic's autogenerate and the tests' schema checks need them all).
 from __future__ import annotations
 
 from folio.accounts.models import Role, User, username_key
-from folio.articles.models import Article, Favorite, Status, Tag, article_tags
+from folio.articles.models import Article, DraftLink, Favorite, Status, Tag, article_tags
 from folio.articles.pending_edits import PendingEdit
 from folio.articles.revision_models import ArticleRevision, RevisionKind
 from folio.auth.models import RevokedToken
@@ -18,6 +18,7 @@ __all__ = [
     "ArticleRevision",
     "Base",
     "Comment",
+    "DraftLink",
     "Favorite",
     "Follow",
     "Media",
