@@ -193,7 +193,7 @@ def test_the_rule_refuses_unknown_tokens(session: Session) -> None:
 def test_the_shared_version_is_the_drafts_text(session: Session) -> None:
     author = UserFactory(display_name="Clara")
     draft = ArticleFactory(author=author, draft=True, title="Working title", tags=["music"])
-    version = draft_links.shared_version(draft)
+    version = draft_links.shared_version(session, draft)
     assert (version.title, version.author_name, version.tags) == (
         "Working title",
         "Clara",

@@ -206,6 +206,32 @@ def save_edit(
     return article
 
 
+def keep_unpublished(
+    session: Session,
+    actor: User,
+    article: Article,
+    changes: ArticleChanges,
+    *,
+    version: int | None,
+    pending_version: int | None = None,
+) -> Article:
+    """Keep what the editor holds without changing what readers see, for actions that
+    save on the way (scheduling, share links): a draft's text is saved; a published
+    article's becomes its pending update. ``version`` None skips the check.
+
+    :raises EditConflict: the versions are not the current ones.
+    """
+    if not article.is_published:
+        return save_edit(
+            session, actor, article, changes, version=version, pending_version=pending_version
+        )
+    if version is None:
+        current = current_text(session, article)
+        version, pending_version = current.version, current.pending_version
+    autosave(session, actor, article, changes, version=version, pending_version=pending_version)
+    return article
+
+
 def publish_pending(
     session: Session,
     actor: User,

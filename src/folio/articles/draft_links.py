@@ -16,7 +16,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from folio.articles.pending_edits import PendingEdit
 from folio.articles.permissions import can_edit
+from folio.articles.rules import preview_html
 from folio.core.errors import Forbidden, NotFound
 from folio.models import Article, DraftLink, User, now_utc
 
@@ -103,13 +105,30 @@ class SharedVersion:
     author_name: str
     author_username: str
     updated_at: datetime
-    # True when this text is not what readers of the public page see (a draft; later
-    # also a published article's pending update).
+    # True when this text is not what readers of the public page see: a draft, or a
+    # published article's pending update (``is_update``).
     is_draft: bool
+    is_update: bool = False
 
 
-def shared_version(article: Article) -> SharedVersion:
-    """The version of ``article`` a draft link shows (the one place that decides it)."""
+def shared_version(session: Session, article: Article) -> SharedVersion:
+    """The version of ``article`` a draft link shows (the one place that decides it): the
+    draft itself, or a published article's pending update, rendered by the same Markdown
+    pipeline and sanitiser as the public page."""
+    pending = session.scalar(select(PendingEdit).where(PendingEdit.article_id == article.id))
+    if article.is_published and pending is not None:
+        return SharedVersion(
+            slug=article.slug,
+            title=pending.title,
+            description=pending.description,
+            body_html=preview_html(session, pending.body),
+            tags=tuple(pending.tags or ()),
+            author_name=article.author.name,
+            author_username=article.author.username,
+            updated_at=pending.updated_at,
+            is_draft=True,
+            is_update=True,
+        )
     return SharedVersion(
         slug=article.slug,
         title=article.title,

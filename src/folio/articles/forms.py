@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
+from folio.core.errors import DomainError
+
 
 def split_tags(value: str | None) -> list[str]:
     """ "python, web dev" -> ["python", "web dev"]; the service normalises each tag."""
@@ -36,3 +38,18 @@ class ArticleForm(FlaskForm):
     # save on an older one is a conflict the writer resolves (folio.articles.autosave).
     version = HiddenField("Version")
     pending_version = HiddenField("Pending version")
+
+    def started_version(self) -> int | None:
+        return _hidden_version(self.version.data, "version")
+
+    def started_pending_version(self) -> int | None:
+        return _hidden_version(self.pending_version.data, "pending_version")
+
+
+def _hidden_version(value: str | None, name: str) -> int | None:
+    """A hidden version field: absent is unchecked (an old client), garbage is refused."""
+    if not value:
+        return None
+    if not value.isdigit():
+        raise DomainError({name: ["is not valid: reload the editor (your text is kept here)"]})
+    return int(value)

@@ -24,7 +24,7 @@ from folio.web.helpers import apply_errors, large_form, no_store, signed_in_user
 ACTIONS = {"draft", "publish", "preview", "save"}
 
 
-def _editor(
+def editor_page(
     form: ArticleForm,
     article: Article | None,
     preview: Markup | None,
@@ -62,15 +62,6 @@ def _editor_form(article: Article) -> ArticleForm:
     )
 
 
-def _form_version(value: str | None, name: str) -> int | None:
-    """A hidden version field: absent is unchecked (an old client), garbage is refused."""
-    if not value:
-        return None
-    if not value.isdigit():
-        raise DomainError({name: ["is not valid: reload the editor (your text is kept here)"]})
-    return int(value)
-
-
 def _new_cover_path(form: ArticleForm, article: Article | None) -> str | None:
     """The cover the form holds when it is not the article's stored one (chosen without
     the script, then previewed or refused), so the writer sees it is kept."""
@@ -88,10 +79,10 @@ def _preview_editor(form: ArticleForm, article: Article | None):
     try:
         # The same render as the script's preview: uploads drawn as pictures.
         html = articles.preview_html(current_session(), form.body.data or "")
-        return _editor(form, article, Markup(html))  # noqa: S704 - sanitised by the render
+        return editor_page(form, article, Markup(html))  # noqa: S704 - sanitised by the render
     except DomainError as error:
         apply_errors(form, error.errors)
-        return _editor(form, article, None, error.status_code)
+        return editor_page(form, article, None, error.status_code)
 
 
 def _take_uploads(form: ArticleForm) -> None:
@@ -138,18 +129,18 @@ def _action() -> str:
 def new_article():
     form = ArticleForm()
     if request.method == "GET":
-        return _editor(form, None, None)
+        return editor_page(form, None, None)
     action = _action()
     try:
         _take_uploads(form)
     except DomainError as error:
         apply_errors(form, error.errors)
-        return _editor(form, None, None, error.status_code)
+        return editor_page(form, None, None, error.status_code)
     if action == "preview":
         return _preview_editor(form, None)
     user = signed_in_user()
     if not form.validate():
-        return _editor(form, None, None, 400)
+        return editor_page(form, None, None, 400)
     try:
         with unit_of_work() as uow:
             article = articles.create_article(
@@ -164,7 +155,7 @@ def new_article():
             )
     except DomainError as error:
         apply_errors(form, error.errors)
-        return _editor(form, None, None, error.status_code)
+        return editor_page(form, None, None, error.status_code)
     if article.is_published:
         flash("Your article is published.", "success")
     else:
@@ -184,18 +175,18 @@ def edit_article(slug: str):
     if not articles.can_edit(user, article):
         abort(403)
     if request.method == "GET":
-        return _editor(_editor_form(article), article, None)
+        return editor_page(_editor_form(article), article, None)
     form = ArticleForm()
     action = _action()
     try:
         _take_uploads(form)
     except DomainError as error:
         apply_errors(form, error.errors)
-        return _editor(form, article, None, error.status_code)
+        return editor_page(form, article, None, error.status_code)
     if action == "preview":
         return _preview_editor(form, article)
     if not form.validate():
-        return _editor(form, article, None, 400)
+        return editor_page(form, article, None, 400)
     changes: ArticleChanges = {
         "title": form.title.data,
         "description": form.description.data,
@@ -211,17 +202,17 @@ def edit_article(slug: str):
                 user,
                 article,
                 changes,
-                version=_form_version(form.version.data, "version"),
-                pending_version=_form_version(form.pending_version.data, "pending_version"),
+                version=form.started_version(),
+                pending_version=form.started_pending_version(),
             )
             if publishing:
                 articles.publish_article(uow.session, user, article)
     except autosave.EditConflict as conflict:
-        return _conflict_editor(form, slug, conflict)
+        return conflict_editor_page(form, slug, conflict)
     except DomainError as error:
         apply_errors(form, error.errors)
         # The rolled-back article reloads as it was stored; the form keeps what was typed.
-        return _editor(
+        return editor_page(
             form, article_queries.get_article(session, user, slug), None, error.status_code
         )
     flash(_saved_message(article, publishing), "success")
@@ -237,13 +228,13 @@ def _saved_message(article: Article, publishing: bool) -> str:
     return "Changes saved."
 
 
-def _conflict_editor(form: ArticleForm, slug: str, conflict: autosave.EditConflict):
+def conflict_editor_page(form: ArticleForm, slug: str, conflict: autosave.EditConflict):
     """409: the writer's text stays in the form, now based on the current version (so
     saving again keeps it); the current text is shown beside it to compare and copy."""
     form.version.data = str(conflict.theirs.version or "")
     form.pending_version.data = str(conflict.theirs.pending_version or "")
     article = article_queries.get_article(current_session(), signed_in_user(), slug)
-    return _editor(form, article, None, 409, conflict=conflict)
+    return editor_page(form, article, None, 409, conflict=conflict)
 
 
 @bp.post("/articles/preview")

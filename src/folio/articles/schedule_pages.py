@@ -17,11 +17,11 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 
 from folio.accounts.pages import _page as settings_page
-from folio.articles import draft_links, scheduling
+from folio.articles import autosave, draft_links, scheduling
 from folio.articles import queries as article_queries
 from folio.articles import rules as articles
 from folio.articles.forms import ArticleForm, split_tags
-from folio.articles.pages import _editor
+from folio.articles.pages import conflict_editor_page, editor_page
 from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
@@ -123,11 +123,26 @@ def _save_editor(session: Any, user: User, article: Article | None, form: Articl
             tags=split_tags(form.tags.data),
             cover_image=form.cover_image.data or None,
         )
-    return articles.update_article(session, user, article, _editor_changes(form))
+    return _keep_typed(session, user, article, form)
+
+
+def _keep_typed(session: Any, user: User, article: Article, form: ArticleForm) -> Article:
+    """Save what was typed on the way, checked against the version the editor started
+    from; on a published article it becomes the pending update, never public at once."""
+    return autosave.keep_unpublished(
+        session,
+        user,
+        article,
+        _editor_changes(form),
+        version=form.started_version(),
+        pending_version=form.started_pending_version(),
+    )
 
 
 def _refused(form: ArticleForm, article: Article | None, error: DomainError) -> Any:
     """The editor again, with what was typed and the messages next to the fields."""
+    if isinstance(error, autosave.EditConflict) and article is not None:
+        return conflict_editor_page(form, article.slug, error)
     schedule_errors = error.errors.get(scheduling.FIELD, [])
     g.schedule_errors = schedule_errors
     g.schedule_value = request.form.get("publish_at", "")
@@ -138,7 +153,7 @@ def _refused(form: ArticleForm, article: Article | None, error: DomainError) -> 
     if article is not None:
         # The rolled-back article reloads as stored; the form keeps what was typed.
         article = article_queries.get_article(current_session(), signed_in_user(), article.slug)
-    return _editor(form, article, None, error.status_code)
+    return editor_page(form, article, None, error.status_code)
 
 
 def _editable(slug: str) -> Article:
@@ -153,7 +168,7 @@ def _schedule_from_editor(article: Article | None) -> Any:
     user = signed_in_user()
     form = ArticleForm()
     if not form.validate():
-        return _editor(form, article, None, 400)
+        return editor_page(form, article, None, 400)
     zone = _zone_name(user)
     try:
         with unit_of_work() as uow:
@@ -199,11 +214,11 @@ def unschedule_article(slug: str):
     user = signed_in_user()
     form = ArticleForm()
     if not form.validate():
-        return _editor(form, article, None, 400)
+        return editor_page(form, article, None, 400)
     try:
         with unit_of_work() as uow:
             scheduling.cancel_schedule(uow.session, user, article)
-            articles.update_article(uow.session, user, article, _editor_changes(form))
+            _keep_typed(uow.session, user, article, form)
     except DomainError as error:
         return _refused(form, article, error)
     flash("Schedule cancelled: the article stays a draft.", "success")
@@ -220,10 +235,10 @@ def create_draft_link(slug: str):
     user = signed_in_user()
     form = ArticleForm()
     if not form.validate():
-        return _editor(form, article, None, 400)
+        return editor_page(form, article, None, 400)
     try:
         with unit_of_work() as uow:
-            articles.update_article(uow.session, user, article, _editor_changes(form))
+            _keep_typed(uow.session, user, article, form)
             _link, token = draft_links.create_draft_link(uow.session, user, article)
     except DomainError as error:
         return _refused(form, article, error)
@@ -242,10 +257,10 @@ def revoke_draft_link(slug: str, link_id: int):
     user = signed_in_user()
     form = ArticleForm()
     if not form.validate():
-        return _editor(form, article, None, 400)
+        return editor_page(form, article, None, 400)
     try:
         with unit_of_work() as uow:
-            articles.update_article(uow.session, user, article, _editor_changes(form))
+            _keep_typed(uow.session, user, article, form)
             draft_links.revoke_draft_link(uow.session, user, article, link_id)
     except DomainError as error:
         if error.status_code == 404:

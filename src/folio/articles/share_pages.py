@@ -35,7 +35,7 @@ def shared_draft(token: str):
         article = draft_links.article_for_token(current_session(), token)
     except NotFound:
         return _private(render_template("web/shared_draft_missing.html"), 404)
-    version = draft_links.shared_version(article)
+    version = draft_links.shared_version(current_session(), article)
     if not version.is_draft:
         # Published, with nothing pending: readers see the same at its public address.
         response = redirect(url_for("web.article", slug=version.slug))
