@@ -85,7 +85,8 @@ def test_scheduling_from_a_stale_editor_shows_the_conflict_and_changes_nothing(
     )
     assert response.status_code == 409
     shown = text(response)
-    assert "Written in the other tab." in shown and "Written here." in shown
+    assert "Written in the other tab." in shown
+    assert "Written here." in shown
     session.expire_all()
     stored = session.get(Article, draft.id)
     assert stored is not None
