@@ -9,15 +9,19 @@ footnotes, a cover, comments, forms with errors). New pages: add their address b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import current_app
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from folio.accounts import rules as accounts
+from folio.articles import autosave, draft_links, scheduling
 from folio.articles import rules as articles
+from folio.articles.revision_models import ArticleRevision
 from folio.comments import rules as comments
 from folio.extensions import db
 from folio.media.models import MediaKind
@@ -46,6 +50,9 @@ PUBLIC_PAGES: tuple[tuple[str, str], ...] = (
     ("reset-password", "/auth/reset/{reset_token}"),
     ("reset-dead-link", "/auth/reset/not-a-token"),
     ("not-found", "/no/such/page"),
+    ("shared-draft", "/d/{draft_token}"),
+    ("shared-update", "/d/{update_token}"),
+    ("shared-dead-link", "/d/{dead_token}"),
 )
 # Signed in as the article's author, an administrator.
 SIGNED_IN_PAGES: tuple[tuple[str, str], ...] = (
@@ -62,6 +69,12 @@ SIGNED_IN_PAGES: tuple[tuple[str, str], ...] = (
     ("admin-users", "/admin"),
     ("admin-articles", "/admin/articles"),
     ("delete-confirmation", "/articles/{slug}/delete"),
+    ("editor-scheduled", "/articles/{scheduled_slug}/edit"),
+    ("scheduled", "/me/scheduled"),
+    ("history", "/articles/{slug}/history"),
+    ("compare", "/articles/{slug}/history/compare?a={first_revision}&b={last_revision}"),
+    ("revision", "/articles/{slug}/history/{first_revision}"),
+    ("restore-confirmation", "/articles/{slug}/history/{first_revision}/restore"),
 )
 # Not HTML, or not Folio's own markup: feeds, the sitemap, the vendored Swagger UI.
 NOT_SWEPT = ("/atom.xml", "/sitemap.xml", "/api/v1/docs")
@@ -101,6 +114,12 @@ class Site:
     tag: str
     word: str
     reset_token: str
+    scheduled_slug: str
+    first_revision: int
+    last_revision: int
+    draft_token: str
+    update_token: str
+    dead_token: str = "x" * 43
 
     def url(self, template: str) -> str:
         return template.format(**self.__dict__)
@@ -146,7 +165,39 @@ def _fill_site(author: str, reader: str, word: str) -> Site:
     )
     comments.add_comment(session, writer, article, "Glad it helped!")
     token = accounts.make_password_reset_token(other, current_app.config["SECRET_KEY"])
-    return Site(author, article.slug, draft.slug, word, word, token)
+    desk = _fill_desk(session, writer, article, draft, word)
+    return Site(author, article.slug, draft.slug, word, word, token, **desk)
+
+
+def _fill_desk(session: Any, writer: Any, article: Any, draft: Any, word: str) -> dict[str, Any]:
+    """The writer's desk: a second revision, a pending update, a scheduled draft and
+    share links to the draft and to the update."""
+    articles.update_article(
+        session, writer, article, {"body": LONG_BODY + "\n\nA last word on mulch."}
+    )
+    autosave.autosave(
+        session,
+        writer,
+        article,
+        {"title": article.title, "description": article.description, "body": "Not yet."},
+        version=article.version,
+    )
+    scheduled = articles.create_article(
+        session, writer, title=f"Coming {word}", description="Soon.", body="In a week."
+    )
+    scheduling.schedule_article(session, writer, scheduled, datetime.now(UTC) + timedelta(days=7))
+    numbers = session.scalars(
+        select(ArticleRevision.id)
+        .where(ArticleRevision.article_id == article.id)
+        .order_by(ArticleRevision.number)
+    ).all()
+    return {
+        "scheduled_slug": scheduled.slug,
+        "first_revision": numbers[0],
+        "last_revision": numbers[-1],
+        "draft_token": draft_links.create_draft_link(session, writer, draft)[1],
+        "update_token": draft_links.create_draft_link(session, writer, article)[1],
+    }
 
 
 @pytest.fixture
