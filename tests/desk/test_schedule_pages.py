@@ -334,11 +334,13 @@ def test_the_beat_task_publishes_what_is_due(app: Flask, session: Session) -> No
     assert _reload(session, due.id).status == Status.PUBLISHED.value
 
 
-def test_a_published_articles_editor_offers_no_schedule(signed_in: FlaskClient, user: User) -> None:
+def test_a_published_articles_editor_offers_no_schedule_but_shares_its_update(
+    signed_in: FlaskClient, user: User
+) -> None:
     article = ArticleFactory(author=user)
     html = signed_in.get(f"/articles/{article.slug}/edit").get_data(as_text=True)
     assert 'id="publish_at"' not in html
-    assert "Create a share link" not in html
+    assert "Share your update" in html
 
 
 def test_the_settings_page_loads_the_script_that_suggests_the_browsers_zone(
