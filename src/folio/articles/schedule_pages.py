@@ -8,6 +8,7 @@ page lists what is coming; the time-zone setting lives on the settings page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 
 from folio.accounts.pages import _page as settings_page
 from folio.articles import autosave, draft_links, scheduling
@@ -204,12 +206,14 @@ def schedule_article(slug: str):
     return _schedule_from_editor(_editable(slug))
 
 
-@bp.post("/articles/<slug>/unschedule")
-@rate_limit("WRITE")
-@login_required
-@no_store
-@large_form
-def unschedule_article(slug: str):
+# An editor action done after saving what was typed: it answers the message to show.
+EditorAct = Callable[[Session, User, Article], str]
+
+
+def _editor_action(slug: str, act: EditorAct, *, act_first: bool = False) -> Any:
+    """An editor button that saves what was typed on the way and does ``act`` (which
+    answers the message to show), in one unit of work. ``act_first``: before the save
+    (cancelling a schedule first lets the draft be saved without what scheduling needs)."""
     article = _editable(slug)
     user = signed_in_user()
     form = ArticleForm()
@@ -217,12 +221,30 @@ def unschedule_article(slug: str):
         return editor_page(form, article, None, 400)
     try:
         with unit_of_work() as uow:
-            scheduling.cancel_schedule(uow.session, user, article)
+            if act_first:
+                message = act(uow.session, user, article)
             _keep_typed(uow.session, user, article, form)
+            if not act_first:
+                message = act(uow.session, user, article)
     except DomainError as error:
+        if error.status_code == 404:
+            abort(404)
         return _refused(form, article, error)
-    flash("Schedule cancelled: the article stays a draft.", "success")
+    flash(message, "success")
     return redirect(url_for("web.edit_article", slug=article.slug))
+
+
+@bp.post("/articles/<slug>/unschedule")
+@rate_limit("WRITE")
+@login_required
+@no_store
+@large_form
+def unschedule_article(slug: str):
+    def cancel(session: Session, user: User, article: Article) -> str:
+        scheduling.cancel_schedule(session, user, article)
+        return "Schedule cancelled: the article stays a draft."
+
+    return _editor_action(slug, cancel, act_first=True)
 
 
 @bp.post("/articles/<slug>/draft-links")
@@ -231,20 +253,12 @@ def unschedule_article(slug: str):
 @no_store
 @large_form
 def create_draft_link(slug: str):
-    article = _editable(slug)
-    user = signed_in_user()
-    form = ArticleForm()
-    if not form.validate():
-        return editor_page(form, article, None, 400)
-    try:
-        with unit_of_work() as uow:
-            _keep_typed(uow.session, user, article, form)
-            _link, token = draft_links.create_draft_link(uow.session, user, article)
-    except DomainError as error:
-        return _refused(form, article, error)
-    link = url_for("web.shared_draft", token=token, _external=True)
-    flash(f"Share link created (copy it now, it is shown only once): {link}", "success")
-    return redirect(url_for("web.edit_article", slug=article.slug))
+    def create(session: Session, user: User, article: Article) -> str:
+        _link, token = draft_links.create_draft_link(session, user, article)
+        link = url_for("web.shared_draft", token=token, _external=True)
+        return f"Share link created (copy it now, it is shown only once): {link}"
+
+    return _editor_action(slug, create)
 
 
 @bp.post("/articles/<slug>/draft-links/<int(min=1, max=2147483647):link_id>/revoke")
@@ -253,21 +267,11 @@ def create_draft_link(slug: str):
 @no_store
 @large_form
 def revoke_draft_link(slug: str, link_id: int):
-    article = _editable(slug)
-    user = signed_in_user()
-    form = ArticleForm()
-    if not form.validate():
-        return editor_page(form, article, None, 400)
-    try:
-        with unit_of_work() as uow:
-            _keep_typed(uow.session, user, article, form)
-            draft_links.revoke_draft_link(uow.session, user, article, link_id)
-    except DomainError as error:
-        if error.status_code == 404:
-            abort(404)
-        return _refused(form, article, error)
-    flash("Share link revoked: it no longer opens the draft.", "success")
-    return redirect(url_for("web.edit_article", slug=article.slug))
+    def revoke(session: Session, user: User, article: Article) -> str:
+        draft_links.revoke_draft_link(session, user, article, link_id)
+        return "Share link revoked: it no longer opens the draft."
+
+    return _editor_action(slug, revoke)
 
 
 # --- the "Scheduled" page ---------------------------------------------------------------
