@@ -13,26 +13,9 @@
   var KEEPALIVE_MAX = 60000;
   var FIELDS = ["title", "description", "body", "tags", "cover_image"];
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
-
-  function post(url, body) {
-    return fetch(url, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-    }).then(function (response) {
-      if (!response.ok) {
-        var error = new Error("HTTP " + response.status);
-        error.status = response.status;
-        throw error;
-      }
-      return response.json();
-    });
-  }
+  // folio.js loads first (base.html) and lends its CSRF header and JSON POST.
+  var csrfToken = window.Folio.csrfToken;
+  var post = window.Folio.post;
 
   // Resolves with {status, body, retryAfter}; rejects only when the network fails.
   function sendJson(url, data, keepalive) {

@@ -15,7 +15,9 @@
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
     }).then(function (response) {
       if (!response.ok) {
-        throw new Error("HTTP " + response.status);
+        var error = new Error("HTTP " + response.status);
+        error.status = response.status;
+        throw error;
       }
       return response.json();
     });
@@ -88,6 +90,9 @@
   window.addEventListener("resize", focusableScrollers);
   // The editor's live preview draws new code blocks long after the page loaded.
   document.addEventListener("folio:content-changed", focusableScrollers);
+  // Shared with the page scripts that load after this one (editor.js).
+  window.Folio = { csrfToken: csrfToken, post: post };
+
   document.addEventListener("DOMContentLoaded", function () {
     focusableScrollers();
     if (!window.fetch || !window.FormData) {
