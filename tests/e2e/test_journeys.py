@@ -170,6 +170,10 @@ def test_a_reader_finds_follows_favorites_comments_and_the_author_moderates(
     sign_in(writer, author)
     writer.goto("/")
     writer.get_by_role("link", name=title).click()
+    expect(writer.locator("#article-title")).to_have_text(title)
+    # The confirmation is folio.js's: a click before the page has run it would submit
+    # the form plainly (the no-script path), with no question asked.
+    writer.wait_for_load_state("load")
     writer.locator(".comment-delete button").click()
     expect(writer.get_by_text("The comment was deleted.")).to_be_visible()
     expect(writer.locator(".comment")).to_have_count(0)
