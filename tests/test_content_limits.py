@@ -83,11 +83,21 @@ def _render_or_refuse(source: str) -> tuple[str | None, float]:
     return html, elapsed
 
 
+def _ordinary_megabyte_seconds() -> float:
+    """The CPU time a megabyte of ordinary prose costs on this machine now, from 100 kB
+    measured side by side (the best of two): on a busy machine CPU time stretches too."""
+    prose = "A plain sentence of prose, with *some* emphasis and a [link](/x).\n\n"
+    sample = prose * (MB // 10 // len(prose))
+    return 10 * min(_render_or_refuse(sample)[1] for _ in range(2))
+
+
 @pytest.mark.parametrize("name", PATHOLOGICAL)
 def test_a_hostile_body_renders_or_is_refused_within_a_second_of_cpu(name: str) -> None:
     source = PATHOLOGICAL[name]()
     _html, elapsed = _render_or_refuse(source)
-    assert elapsed < TIME_BOUND, f"{name}: {elapsed:.2f} s"
+    # A second, or what a megabyte of ordinary prose costs when the machine is slower.
+    bound = max(TIME_BOUND, _ordinary_megabyte_seconds())
+    assert elapsed < bound, f"{name}: {elapsed:.2f} s (bound {bound:.2f} s)"
 
 
 @pytest.mark.parametrize("run", ["[", "!["])
