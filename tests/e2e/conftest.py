@@ -146,8 +146,11 @@ def axe_source() -> str:
 def browser(axe_source: str) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         _missing(CHROMIUM, "apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait as long as actions do: an autosave waits 3 s for typing to stop,
+    # then its request, which a busy two-core machine can stretch past the default 5 s.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
