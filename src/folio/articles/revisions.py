@@ -25,7 +25,8 @@ from folio.models import Article, Tag, User, article_tags, now_utc
 
 KINDS = frozenset(kind.value for kind in RevisionKind)
 EDITING_SESSION_MAX = 64
-ID_LIMIT = 2**63
+# Ids are INTEGER: a larger number names no revision (and PostgreSQL would refuse it).
+ID_LIMIT = 2**31
 
 
 class RevisionNotFound(NotFound):
