@@ -122,7 +122,7 @@ def start_seaweedfs(data_dir: Path) -> SeaweedFS:
     if weed is None:
         if os.environ.get("FOLIO_REQUIRE_S3") == "1":
             pytest.fail(f"FOLIO_REQUIRE_S3=1 but {MISSING}", pytrace=False)
-        pytest.skip(MISSING)
+        pytest.skip(reason=MISSING)
     data_dir.mkdir(parents=True, exist_ok=True)
     # A port picked free may be taken before weed binds it; weed then exits at once.
     exits: list[str] = []

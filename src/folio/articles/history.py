@@ -48,6 +48,14 @@ def _revision(user: User, article: Article, revision_id: int) -> ArticleRevision
     return revisions.get_revision(current_session(), user, article, revision_id)
 
 
+def _viewed_revision(slug: str, revision_id: int) -> tuple[User, Article, ArticleRevision]:
+    """The signed-in viewer, the article and its revision (NotFound when either is not
+    theirs to see)."""
+    user = signed_in_user()
+    article = _article(user, slug)
+    return user, article, _revision(user, article, revision_id)
+
+
 @bp.get("/articles/<slug>/history")
 @login_required
 @no_store
@@ -97,10 +105,8 @@ def compare_revisions(slug: str):
 @login_required
 @no_store
 def article_revision(slug: str, revision_id: int):
-    user = signed_in_user()
-    article = _article(user, slug)
     try:
-        revision = _revision(user, article, revision_id)
+        user, article, revision = _viewed_revision(slug, revision_id)
     except NotFound as error:
         return _missing(error)
     session = current_session()
@@ -118,10 +124,8 @@ def article_revision(slug: str, revision_id: int):
 @login_required
 @no_store
 def restore_revision(slug: str, revision_id: int):
-    user = signed_in_user()
-    article = _article(user, slug)
     try:
-        revision = _revision(user, article, revision_id)
+        user, article, revision = _viewed_revision(slug, revision_id)
     except NotFound as error:
         return _missing(error)
     if request.method == "GET":
