@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
-
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from folio.accounts import queries as directory
 from folio.accounts import rules as accounts
@@ -16,21 +11,9 @@ from folio.core.uow import current_session, transactional
 from folio.media import rules as media
 from folio.security import safe_next_url
 from folio.web import bp
-from folio.web.helpers import page_number, signed_in_user
+from folio.web.helpers import admin_required, page_number, signed_in_user
 
-F = TypeVar("F", bound=Callable[..., Any])
 USERS_PER_PAGE = 50
-
-
-def admin_required(view: F) -> F:
-    @wraps(view)
-    @login_required
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not signed_in_user().is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @bp.get("/admin")
