@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event
@@ -128,6 +129,24 @@ def _drop_database(url: str) -> None:
 
 def _migrations() -> str:
     return str(Path(__file__).resolve().parents[1] / "migrations")
+
+
+@pytest.fixture(autouse=True)
+def _no_app_context_left_pushed() -> Iterator[None]:
+    """Fail the test that leaves an app context pushed, and pop it.
+
+    A request pushed while an app context of the same app is active reuses it, so ``g``
+    (the API's cached token user, Flask-Login's user) would carry from one request to the
+    next in every later test of the worker: an anonymous call would answer as someone.
+    """
+    before = _cv_app.get(None)
+    yield
+    leaked = 0
+    while (current := _cv_app.get(None)) is not None and current is not before:
+        current.pop()
+        leaked += 1
+    if leaked:
+        pytest.fail(f"the test left {leaked} app context(s) pushed")
 
 
 @pytest.fixture(autouse=True)
