@@ -445,12 +445,17 @@ def claim(session: Session, delivery_id: int, settings: WebhookSettings) -> str 
     return token if getattr(result, "rowcount", 0) == 1 else None
 
 
-def due_delivery_ids(session: Session, limit: int = 500) -> list[int]:
-    """Deliveries whose attempt is due (oldest first), for the due-runner."""
+def due_delivery_ids(
+    session: Session, limit: int = 500, endpoint_id: int | None = None
+) -> list[int]:
+    """Deliveries whose attempt is due (oldest first; of one endpoint, or all)."""
+    condition = _claimable(now_utc())
+    if endpoint_id is not None:
+        condition = and_(condition, WebhookDelivery.endpoint_id == endpoint_id)
     return list(
         session.scalars(
             select(WebhookDelivery.id)
-            .where(_claimable(now_utc()))
+            .where(condition)
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
             .limit(limit)
         )
