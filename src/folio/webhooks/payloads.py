@@ -88,7 +88,7 @@ def _comment(session: Session, event: CommentAdded | CommentDeleted) -> Describe
 
 def describe(session: Session, event: DomainEvent, article_url: ArticleUrl) -> Described | None:
     """The webhook for ``event``, or None when webhooks do not send it."""
-    if isinstance(event, ArticleEvent) and isinstance(event, SENT):
+    if isinstance(event, ArticlePublished | ArticleUpdated | ArticleUnpublished | ArticleDeleted):
         return _article(session, event, article_url)
     if isinstance(event, CommentAdded | CommentDeleted):
         return _comment(session, event)

@@ -252,7 +252,7 @@ def init_webhooks(app: Flask) -> None:
     app.extensions[_STATE] = _Throttle()
     app.before_request(_due_after_response)
     app.after_request(_send_after_response)
-    subscribe(_on_domain_event, *payloads.SENT)  # type: ignore[arg-type]
+    subscribe(_on_domain_event, *payloads.SENT)
     subscribe(_on_endpoint_disabled, WebhookEndpointDisabled)  # type: ignore[arg-type]
 
 
