@@ -130,7 +130,7 @@ def _detail(area: Scope, endpoint: WebhookEndpoint, form: WebhookForm, reveal: b
     return render_template(
         "webhooks/detail.html",
         scope=area.value,
-        endpoint=endpoint,
+        hook=endpoint,
         form=form,
         reveal=reveal,
         deliveries=deliveries,
