@@ -134,6 +134,21 @@ def test_comments_and_registrations_map_to_their_event_types(
     assert registered.verify(site.secret)["data"] == {"username": "newbie"}
 
 
+def test_saving_a_draft_sends_nothing_and_changing_a_published_article_does(
+    session: Session, writer: User, receiver: Receiver
+) -> None:
+    endpoint = add_endpoint(writer, receiver.url, ["article.updated"])
+    draft = ArticleFactory(author=writer, draft=True)
+    published = ArticleFactory(author=writer)
+    with unit_of_work() as uow:
+        articles.update_article(uow.session, writer, draft, {"body": "Still thinking."})
+    with unit_of_work() as uow:
+        articles.update_article(uow.session, writer, published, {"body": "Corrected."})
+    (received,) = receiver.wait_for(1)
+    assert received.verify(endpoint.secret)["data"]["slug"] == published.slug
+    assert len(deliveries(session)) == 1
+
+
 def test_an_article_deleted_is_sent_with_its_slug(
     session: Session, writer: User, receiver: Receiver
 ) -> None:

@@ -86,8 +86,16 @@ def _comment(session: Session, event: CommentAdded | CommentDeleted) -> Describe
     return Described(event.NAME, data, article.author_id if article is not None else None)
 
 
+def _is_published(session: Session, article_id: int) -> bool:
+    article = session.get(Article, article_id)
+    return article is not None and article.is_published
+
+
 def describe(session: Session, event: DomainEvent, article_url: ArticleUrl) -> Described | None:
     """The webhook for ``event``, or None when webhooks do not send it."""
+    if isinstance(event, ArticleUpdated) and not _is_published(session, event.article_id):
+        # A draft's saves (autosave makes one every few seconds) are nobody else's business.
+        return None
     if isinstance(event, ArticlePublished | ArticleUpdated | ArticleUnpublished | ArticleDeleted):
         return _article(session, event, article_url)
     if isinstance(event, CommentAdded | CommentDeleted):
