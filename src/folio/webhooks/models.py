@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime
 from typing import Any
 
@@ -106,8 +107,6 @@ class WebhookDelivery(Base):
     )
 
     def payload_dict(self) -> dict[str, Any]:
-        import json
-
         return dict(json.loads(self.payload))
 
 

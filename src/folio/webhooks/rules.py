@@ -40,15 +40,17 @@ SNIPPET_MAX = 500
 
 @dataclass(frozen=True)
 class WebhookSettings:
+    """The ``WEBHOOK_*`` settings (defaults and meaning in config.py)."""
+
     # Seconds to wait before each retry; a chain has len(retry_delays) + 1 attempts.
-    retry_delays: tuple[int, ...] = (60, 300, 1800, 7200, 21600, 43200, 86400)
+    retry_delays: tuple[int, ...]
     # Failed attempts in a row after which an endpoint is switched off.
-    disable_after: int = 20
+    disable_after: int
     # How long a claim holds: longer than any attempt can take.
-    claim_seconds: int = 120
+    claim_seconds: int
     # How long the old secret keeps signing after a rotation.
-    secret_overlap_seconds: int = 24 * 3600
-    max_endpoints_per_user: int = 20
+    secret_overlap_seconds: int
+    max_endpoints_per_user: int
 
 
 @dataclass(frozen=True)
