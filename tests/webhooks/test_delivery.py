@@ -286,3 +286,17 @@ def test_the_secret_is_a_standard_webhooks_secret(session: Session, writer: User
     endpoint = add_endpoint(writer, "http://127.0.0.1:9/hook", ["article.published"])
     assert endpoint.secret.startswith("whsec_")
     Webhook(endpoint.secret)  # parses: base64 of 32 bytes
+
+
+def test_the_guard_is_asked_again_when_sending(
+    app: Flask, session: Session, writer: User, receiver: Receiver
+) -> None:
+    # Saved while loopback was allowed; by the time it is sent, the guard refuses it.
+    add_endpoint(writer, receiver.url.replace("http://", "https://"), ["article.published"])
+    app.config["OUTBOUND_ALLOW_PRIVATE_ADDRESSES"] = False
+    publish_new(writer)
+    (delivery,) = deliveries(session)
+    (attempt,) = delivery.attempts
+    assert "non-public address" in (attempt.error or "")
+    assert receiver.requests == []
+    assert delivery.state == "pending"
