@@ -81,3 +81,12 @@ def test_a_changed_url_is_checked_too(client: FlaskClient, session: Session, wri
     )
     assert response.status_code == 422
     assert "url" in response.get_json()["errors"]
+
+
+def test_ids_past_integer_are_not_found(
+    client: FlaskClient, session: Session, writer: User
+) -> None:
+    huge = 2**31
+    assert client.get(f"/api/v1/webhooks/{huge}", headers=bearer(writer)).status_code == 404
+    redeliver = f"/api/v1/webhooks/deliveries/{huge}/redeliver"
+    assert client.post(redeliver, headers=bearer(writer)).status_code == 404

@@ -35,8 +35,8 @@ blp = ApiBlueprint(
 )
 
 DeliveryPageSchema = page_schema("WebhookDeliveryPage", DeliverySchema)
-# Ids past a 64-bit integer cannot exist (and would overflow the database driver).
-ID = "int(min=1, max=9223372036854775807)"
+# Ids are INTEGER columns: a larger one cannot exist (and PostgreSQL would refuse it).
+ID = "int(min=1, max=2147483647)"
 
 
 def _endpoint(endpoint_id: int) -> Any:

@@ -221,10 +221,16 @@ def redeliver(scope: str, delivery_id: int) -> Response:
 
 
 _route("/webhooks", "webhooks", webhooks, ["GET", "POST"], limited=True)
-_route("/webhooks/<int:endpoint_id>", "webhook", webhook, ["GET", "POST"])
-_route("/webhooks/<int:endpoint_id>/<action>", "webhook_action", webhook_action, ["POST"], True)
+_route("/webhooks/<int(min=1, max=2147483647):endpoint_id>", "webhook", webhook, ["GET", "POST"])
 _route(
-    "/webhooks/deliveries/<int:delivery_id>/redeliver",
+    "/webhooks/<int(min=1, max=2147483647):endpoint_id>/<action>",
+    "webhook_action",
+    webhook_action,
+    ["POST"],
+    True,
+)
+_route(
+    "/webhooks/deliveries/<int(min=1, max=2147483647):delivery_id>/redeliver",
     "webhook_redeliver",
     redeliver,
     ["POST"],
