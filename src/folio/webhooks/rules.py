@@ -321,10 +321,12 @@ def matching_endpoints(
     candidates = session.scalars(
         select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True), condition)
     )
+    # A deactivated owner's endpoints, and site endpoints of a former admin, stay quiet.
     return [
         endpoint
         for endpoint in candidates
         if endpoint.receives(event_type)
+        and endpoint.owner.is_active
         and (endpoint.scope != Scope.SITE.value or endpoint.owner.is_admin)
     ]
 
