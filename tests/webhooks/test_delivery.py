@@ -300,3 +300,16 @@ def test_the_guard_is_asked_again_when_sending(
     assert "non-public address" in (attempt.error or "")
     assert receiver.requests == []
     assert delivery.state == "pending"
+
+
+def test_a_deactivated_writers_webhooks_stay_quiet(
+    session: Session, writer: User, admin: User, receiver: Receiver
+) -> None:
+    add_endpoint(writer, receiver.url, ["article.unpublished"])
+    article = ArticleFactory(author=writer)
+    with unit_of_work() as uow:
+        accounts.deactivate(uow.session, admin, writer)
+    with unit_of_work() as uow:
+        articles.unpublish_article(uow.session, admin, article)
+    assert deliveries(session) == []
+    assert receiver.requests == []
