@@ -109,11 +109,13 @@ def register_tasks(app: Flask) -> None:
     from folio.media.uploads import init_media
     from folio.notifications import init_notifications
     from folio.tasks import init_celery
+    from folio.webhooks.runner import init_webhooks
 
     init_celery(app)
     init_notifications(app)
     init_media(app)
     init_scheduling(app)
+    init_webhooks(app)
 
 
 def register_caching(app: Flask) -> None:

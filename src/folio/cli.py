@@ -20,6 +20,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(publish)
     app.cli.add_command(publish_due)
     app.cli.add_command(media_commands)
+    from folio.webhooks.cli import webhook_commands
+
+    app.cli.add_command(webhook_commands)
 
 
 @click.command("seed-db")

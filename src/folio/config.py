@@ -215,6 +215,23 @@ class BaseConfig:
     S3_CONNECT_TIMEOUT = 5.0
     S3_READ_TIMEOUT = 30.0
 
+    # Webhooks (folio.webhooks). Seconds before each retry: 8 attempts over about 2 days.
+    WEBHOOK_RETRY_DELAYS = (60, 300, 1800, 7200, 21600, 43200, 86400)
+    # Failed attempts in a row (any delivery) after which an endpoint is switched off.
+    WEBHOOK_DISABLE_AFTER_FAILURES = 20
+    # A claimed delivery is taken again after this long (its sender died mid-attempt).
+    WEBHOOK_CLAIM_SECONDS = 120
+    # After "Rotate secret" the old secret keeps signing (a second signature) this long.
+    WEBHOOK_SECRET_OVERLAP_SECONDS = 24 * 3600
+    WEBHOOK_MAX_ENDPOINTS = 20
+    # Without a broker: requests hand due retries to the after-response sender.
+    WEBHOOK_ON_REQUEST = True
+    WEBHOOK_CHECK_SECONDS = 30.0
+    WEBHOOK_BEAT_SECONDS = 30.0
+    # Creating endpoints, test events and redeliveries each make Folio send requests.
+    RATELIMIT_WEBHOOK = "20 per minute;200 per hour"
+    RATELIMIT_WEBHOOK_ACCOUNT = "20 per minute;200 per hour"
+
 
 class DevelopmentConfig(BaseConfig):
     SECRET_KEY = DEV_SECRET
@@ -243,6 +260,7 @@ class TestingConfig(BaseConfig):
     LIST_TOTALS_TTL = 0.0
     # Tests publish what is due by calling publish_due themselves, never by accident.
     SCHEDULE_ON_REQUEST = False
+    WEBHOOK_ON_REQUEST = False
     # Cheap hashing for tests only: a few hundred sign-ins would cost a minute with scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
     PUBLIC_URL = "http://localhost"  # the test client's host

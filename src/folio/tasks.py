@@ -83,7 +83,12 @@ def init_celery(app: Flask) -> Celery:
             "publish-due-articles": {
                 "task": "folio.tasks.publish_due_articles",
                 "schedule": float(app.config.get("SCHEDULE_BEAT_SECONDS", 30.0)),
-            }
+            },
+            # Webhook retries that came due (folio.webhooks.tasks).
+            "deliver-due-webhooks": {
+                "task": "folio.tasks.deliver_due_webhooks",
+                "schedule": float(app.config.get("WEBHOOK_BEAT_SECONDS", 30.0)),
+            },
         },
     )
     celery.set_default()

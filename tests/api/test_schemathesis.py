@@ -106,15 +106,40 @@ def seeded(in_app: Callable[..., Any], alice: Account, bob: Account) -> Iterator
         published = ArticleFactory(author=author, tags=["python", "flask"])
         draft = ArticleFactory(author=author, draft=True)
         comment = CommentFactory(article=published, author=commenter)
+        hook = _seed_webhook(author)
         return {
             "slug": [published.slug, draft.slug],
             "username": ["alice", "bob"],
             "comment_id": [comment.id],
+            "endpoint_id": [hook.endpoint_id],
+            "delivery_id": [hook.id],
         }
 
     KNOWN.update(in_app(seed))
     yield
     KNOWN.clear()
+
+
+def _seed_webhook(author: User) -> Any:
+    """Alice's webhook with one delivery (to an address the guard refuses: nothing leaves)."""
+    from folio.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint(
+        owner_id=author.id,
+        url="https://example.invalid/hook",
+        events=["article.published"],
+        secret="whsec_c2NoZW1hdGhlc2lzLXNlZWQtc2VjcmV0LTAwMDAwMA==",
+        scope="own",
+        description="",
+    )
+    db.session.add(endpoint)
+    db.session.flush()
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint.id, event_id="evt-seed", event_type="ping", payload="{}"
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    return delivery
 
 
 @pytest.fixture

@@ -75,6 +75,9 @@ SIGNED_IN_PAGES: tuple[tuple[str, str], ...] = (
     ("compare", "/articles/{slug}/history/compare?a={first_revision}&b={last_revision}"),
     ("revision", "/articles/{slug}/history/{first_revision}"),
     ("restore-confirmation", "/articles/{slug}/history/{first_revision}/restore"),
+    ("webhooks", "/settings/webhooks"),
+    ("webhook", "/settings/webhooks/{webhook_id}"),
+    ("admin-webhooks", "/admin/webhooks"),
 )
 # Not HTML, or not Folio's own markup: feeds, the sitemap, the vendored Swagger UI.
 NOT_SWEPT = ("/atom.xml", "/sitemap.xml", "/api/v1/docs")
@@ -120,6 +123,7 @@ class Site:
     draft_token: str
     update_token: str
     dead_token: str = "x" * 43
+    webhook_id: int = 0
 
     def url(self, template: str) -> str:
         return template.format(**self.__dict__)
@@ -166,7 +170,37 @@ def _fill_site(author: str, reader: str, word: str) -> Site:
     comments.add_comment(session, writer, article, "Glad it helped!")
     token = accounts.make_password_reset_token(other, current_app.config["SECRET_KEY"])
     desk = _fill_desk(session, writer, article, draft, word)
-    return Site(author, article.slug, draft.slug, word, word, token, **desk)
+    hook = _fill_webhook(session, writer)
+    return Site(author, article.slug, draft.slug, word, word, token, **desk, webhook_id=hook)
+
+
+def _fill_webhook(session: Any, writer: Any) -> int:
+    """A webhook with a delivery log: one failed attempt (an HTML answer) and a retry."""
+    from folio.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint(
+        owner_id=writer.id,
+        url="https://hooks.example.com/folio",
+        description="The build server",
+        events=["article.published", "comment.created"],
+        secret="whsec_YWNjZXNzaWJpbGl0eS1zd2VlcC1zZWNyZXQtMDAwMDA=",
+        scope="own",
+    )
+    session.add(endpoint)
+    session.flush()
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint.id,
+        event_id="evt-a11y",
+        event_type="article.published",
+        payload="{}",
+        next_attempt_at=datetime.now(UTC) + timedelta(minutes=1),
+    )
+    delivery.attempts.append(
+        WebhookAttempt(status_code=502, latency_ms=312, response_snippet="<h1>Bad gateway</h1>")
+    )
+    session.add(delivery)
+    session.flush()
+    return int(endpoint.id)
 
 
 def _fill_desk(session: Any, writer: Any, article: Any, draft: Any, word: str) -> dict[str, Any]:

@@ -409,6 +409,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "FLASK_MAIL_SERVER": "127.0.0.1",
             "FLASK_MAIL_PORT": str(controller.port),
             "FLASK_MAIL_TO_LOG": "false",
+            # Webhook receivers in tests/stack listen on 127.0.0.1 (the guard's test setting).
+            "FLASK_OUTBOUND_ALLOW_PRIVATE_ADDRESSES": "true",
             "WEB_CONCURRENCY": "2",
             "PYTHONUNBUFFERED": "1",
             **LIMITS,

@@ -12,6 +12,7 @@ from folio.comments.models import Comment
 from folio.core.models import Base, now_utc
 from folio.media.models import Media, MediaKind, article_media
 from folio.social.models import Follow
+from folio.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Article",
@@ -30,6 +31,9 @@ __all__ = [
     "Status",
     "Tag",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "article_media",
     "article_tags",
     "now_utc",

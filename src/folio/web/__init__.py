@@ -17,3 +17,4 @@ from folio.articles import schedule_pages as schedule_pages  # noqa: E402, F401
 from folio.articles import share_pages as share_pages  # noqa: E402, F401
 from folio.media import pages as media_pages  # noqa: E402, F401
 from folio.web import actions, filters, views  # noqa: E402, F401
+from folio.webhooks import pages as webhook_pages  # noqa: E402, F401

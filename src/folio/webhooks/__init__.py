@@ -1,0 +1,1 @@
+"""Signed webhooks: endpoints, one delivery per (endpoint, event), attempts with backoff."""
