@@ -109,7 +109,7 @@ class ExportList(MethodView):
         return export
 
 
-@blp.route("/exports/<int:export_id>")
+@blp.route("/exports/<int(min=1, max=2147483647):export_id>")
 class ExportItem(MethodView):
     @auth_required
     @blp.response(200, ExportSchema)
@@ -119,7 +119,7 @@ class ExportItem(MethodView):
         return rules.get_export(current_session(), authenticated_user(), export_id)
 
 
-@blp.route("/exports/<int:export_id>/archive")
+@blp.route("/exports/<int(min=1, max=2147483647):export_id>/archive")
 class ExportArchive(MethodView):
     @auth_required
     @blp.response(
@@ -132,4 +132,8 @@ class ExportArchive(MethodView):
     def get(self, export_id: int) -> Response:
         """Download an export's archive (409 until it is ready, 410 once it expired)"""
         export = rules.get_export(current_session(), authenticated_user(), export_id)
-        return archive_response(export)
+        response = archive_response(export)
+        # An archive never changes under its key: that is its entity tag (flask-smorest
+        # would otherwise derive one from a JSON body this answer does not have).
+        blp.set_etag(export.storage_key)
+        return response

@@ -191,7 +191,7 @@ def entry_stem(slug: str, article_id: int) -> str:
     """A file name for the article that stays inside ``articles/`` whatever its slug."""
     cleaned = _UNSAFE_NAME.sub("-", unicodedata.normalize("NFC", slug)).strip(".-")
     cleaned = cleaned[:NAME_MAX].strip(".-")
-    if cleaned == slug:
+    if cleaned and cleaned == slug:
         return slug
     return f"{cleaned or 'article'}~{article_id}"
 

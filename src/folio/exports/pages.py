@@ -74,7 +74,7 @@ def request_site_export() -> Response:
     return _request(ExportKind.SITE, "web.admin_export")
 
 
-@bp.get("/settings/export/<int:export_id>/archive")
+@bp.get("/settings/export/<int(min=1, max=2147483647):export_id>/archive")
 @login_required
 def export_archive(export_id: int) -> Response:
     """Its owner's download (any administrator's, for a site export)."""
