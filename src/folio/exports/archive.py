@@ -21,10 +21,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, Any, TypeAlias
 
 import yaml
-from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from folio.accounts.models import User
@@ -52,6 +52,8 @@ _IMAGE_URL = re.compile(
     r"(?:original|[0-9]{1,5})\.(?:jpg|png|webp|gif)"
 )
 _HASH = re.compile(r"[0-9a-f]{64}")
+# A SELECT of any columns (the type checker's spelling of "any row shape").
+Rows: TypeAlias = Select[*tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def write_archive(
 # --- articles ------------------------------------------------------------------------
 
 
-def _articles(scope: Scope) -> Select[Any]:
+def _articles(scope: Scope) -> Rows:
     statement = (
         select(
             Article.id,
@@ -205,7 +207,7 @@ def _media_entry(content_hash: str | None, fmt: str | None) -> str | None:
     return f"media/{content_hash}.{EXTENSIONS[fmt]}"
 
 
-def _used_images(scope: Scope) -> Select[Any]:
+def _used_images(scope: Scope) -> Rows:
     in_bodies = select(article_media.c.media_id).join(
         Article, Article.id == article_media.c.article_id
     )
@@ -358,9 +360,7 @@ def _favorites(session: Session) -> Iterator[dict[str, Any]]:
 # --- plumbing ------------------------------------------------------------------------
 
 
-def _batches(
-    session: Session, statement: Select[Any], keys: Sequence[ColumnElement[Any]]
-) -> Iterator[Sequence[Any]]:
+def _batches(session: Session, statement: Rows, keys: Sequence[Any]) -> Iterator[Sequence[Any]]:
     """The statement's rows, :data:`BATCH` at a time, in key order (keyset pagination:
     every batch costs the same, however deep)."""
     last: tuple[Any, ...] | None = None
