@@ -97,7 +97,7 @@ class ExportList(MethodView):
     @auth_required
     @blp.arguments(ExportRequestSchema)
     @blp.response(202, ExportSchema)
-    @documents(403, 409, 422, 429)
+    @documents(403, 409, 413, 415, 422, 429)
     def post(self, args: dict[str, Any]) -> Any:
         """Ask for an export; it is built in the background (poll it, or wait for the
         email with its link). One at a time: 409 while one is being built"""
