@@ -167,7 +167,8 @@ HOSTILE = [
     ("caf\u00e9-\u00fcn\u00efcode-\u2713", "Caf\u00e9 \u2014 \u00fcn\u00efcode \u2713"),
     ("x" * 255, "y" * 200),
     ("..", "---\ntitle: injected\n---"),
-    ("a\\b\x00c", "Back\\slash"),
+    # PostgreSQL refuses NUL in text; other control characters get through.
+    ("a\\b\x01c\td", "Back\\slash"),
 ]
 
 
@@ -189,7 +190,7 @@ def test_hostile_slugs_and_titles_stay_inside_the_articles_folder(
         assert path.parent == PurePosixPath("articles"), name
         assert ".." not in path.parts
         assert "\\" not in name
-        assert "\x00" not in name
+        assert name.isprintable()
         assert not path.name.startswith(".")
         assert len(path.name.encode()) <= 255
     titles = {front_matter(archive.read(n).decode())[0]["title"] for n in articles}
