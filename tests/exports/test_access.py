@@ -12,11 +12,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from folio.core.uow import unit_of_work
 from folio.exports.models import Export
 from folio.exports.runner import prune_now
 from folio.extensions import db
 from folio.mail import outbox
+from folio.media import rules as media_rules
 from folio.media.storage import LocalStorage, StorageError
+from folio.models import User
 from tests.api.conftest import assert_error
 from tests.exports.helpers import download, request_export, write
 from tests.media.helpers import Writer, new_writer, sign_in, stored_files
@@ -131,6 +134,25 @@ def test_prune_deletes_expired_archives_and_their_links_stay_gone(
     assert client.get(f"/api/v1/exports/{fresh['id']}", headers=alice.headers).status_code == 200
     with client.get(link) as response:
         assert response.status_code == 410
+
+
+def test_deleting_the_account_deletes_its_archives(
+    app: Flask, client: FlaskClient, alice: Writer, admin: Writer, media_root: str
+) -> None:
+    request_export(client, alice)
+    link = _link_of(app, alice.email)
+    site = request_export(client, admin, kind="site")
+    archives = {p for p in stored_files(media_root) if p.startswith("exports/")}
+
+    with app.app_context(), unit_of_work() as uow:
+        user = uow.session.get(User, alice.id)
+        media_rules.close_account(uow.session, user, user)
+
+    left = {p for p in stored_files(media_root) if p.startswith("exports/")}
+    assert len(archives - left) == 1
+    with client.get(link) as response:
+        assert response.status_code == 410
+    assert client.get(f"/api/v1/exports/{site['id']}", headers=admin.headers).status_code == 200
 
 
 def test_a_storage_failure_marks_the_export_failed_with_a_reason(

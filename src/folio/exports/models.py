@@ -27,9 +27,10 @@ class Export(Base):
     __tablename__ = "exports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-    )
+    # Left null when the owner's account is deleted: the row stays until the prune task
+    # has deleted its archive (it prunes ownerless exports at once), so no file outlives
+    # its row unnoticed.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(8), nullable=False, default=ExportKind.USER.value)
     status: Mapped[str] = mapped_column(
         String(16), nullable=False, default=ExportStatus.PENDING.value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from folio.accounts.models import User
@@ -74,6 +74,8 @@ def get_export(session: Session, actor: User, export_id: int) -> Export:
 
 
 def _may_see(actor: User, export: Export) -> bool:
+    if export.owner_id is None:  # its owner deleted their account
+        return False
     if export.owner_id == actor.id:
         return True
     return export.kind == ExportKind.SITE.value and actor.is_admin
@@ -119,7 +121,7 @@ def start_export(session: Session, export_id: int) -> Export | None:
     """Mark the export running; None when there is nothing to do (gone, done, failed), so
     a task delivered twice builds it once."""
     export = session.get(Export, export_id, with_for_update=True)
-    if export is None or not export.in_progress:
+    if export is None or not export.in_progress or export.owner_id is None:
         return None
     export.status = ExportStatus.RUNNING.value
     session.flush()
@@ -153,12 +155,13 @@ def fail_export(
 
 
 def expired_exports(session: Session, now: datetime, limit: int = 100) -> list[Export]:
-    """Exports whose archive is past its time, oldest first, ``limit`` at a time."""
+    """Exports whose archive is past its time, or whose owner deleted their account,
+    ``limit`` at a time."""
     return list(
         session.scalars(
             select(Export)
-            .where(Export.expires_at.is_not(None), Export.expires_at <= now)
-            .order_by(Export.expires_at, Export.id)
+            .where(or_(Export.owner_id.is_(None), Export.expires_at <= now))
+            .order_by(Export.id)
             .limit(limit)
         )
     )

@@ -23,6 +23,7 @@ from celery import shared_task
 from flask import Flask, Response, current_app, send_file
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from folio.accounts.events import AccountDeleted
 from folio.accounts.models import User
 from folio.core.errors import NotFound
 from folio.core.events import subscribe
@@ -45,6 +46,8 @@ ZIP = "application/zip"
 def init_exports(app: Flask) -> None:
     """Queue the build after each request commits; prune expired archives on the beat."""
     subscribe(_on_requested, ExportRequested)  # type: ignore[arg-type]
+    # A deleted account's archives go at once (its rows lost their owner).
+    subscribe(_on_account_deleted, AccountDeleted)  # type: ignore[arg-type]
     celery = app.extensions["celery"]
     celery.conf.beat_schedule["prune-exports"] = {
         "task": "folio.tasks.prune_exports",
@@ -54,6 +57,10 @@ def init_exports(app: Flask) -> None:
 
 def _on_requested(event: ExportRequested) -> None:
     run_task("build_export", event.export_id)
+
+
+def _on_account_deleted(_event: AccountDeleted) -> None:
+    run_task("prune_exports")
 
 
 def _now() -> datetime:
@@ -104,7 +111,7 @@ def build_now(export_id: int) -> bool:
 def scope_of(session: Any, export: Export) -> Scope:
     if export.kind == ExportKind.SITE.value:
         return Scope("site")
-    owner = session.get(User, export.owner_id)
+    owner = session.get(User, export.owner_id) if export.owner_id is not None else None
     return Scope("user", export.owner_id, owner.username if owner else None)
 
 
@@ -158,7 +165,7 @@ def mail_export_ready(export_id: int) -> bool:
     export = session.get(Export, export_id)
     if export is None or not export.is_ready or export.expires_at is None:
         return False
-    owner = session.get(User, export.owner_id)
+    owner = session.get(User, export.owner_id) if export.owner_id is not None else None
     if owner is None or not owner.is_active:
         return False
     link = external_url(_source(), "web.export_link", token=link_token(export))
@@ -195,8 +202,8 @@ def export_by_link(session: Any, token: str) -> Export:
     except BadSignature:
         raise NotFound("export") from None
     export = session.get(Export, payload.get("id")) if isinstance(payload, dict) else None
-    # Signed by us, so it existed: pruned since, or rebuilt under another key.
-    if export is None or export.storage_key != payload.get("key"):
+    # Signed by us, so it existed: pruned since, its owner gone, or another key.
+    if export is None or export.owner_id is None or export.storage_key != payload.get("key"):
         raise rules.ExportGone()
     rules.check_downloadable(export, _now())
     return export
