@@ -297,3 +297,22 @@ def test_a_link_in_the_email_points_at_the_public_address(app: Flask, alice: Wri
         request_export(client, alice)
     mail = [m for m in _mails(app) if m.to == alice.email][0]
     assert urlsplit(LINK.search(mail.body).group(0)).netloc == "localhost"  # type: ignore[union-attr]
+
+
+LIMITED = {"RATELIMIT_ENABLED": True, "RATELIMIT_EXPORT": "2 per hour"}
+
+
+@pytest.mark.parametrize("app_overrides", [LIMITED])
+def test_export_requests_are_rate_limited(
+    app: Flask, client: FlaskClient, alice: Writer, bob: Writer
+) -> None:
+    request_export(client, alice)
+    request_export(client, alice)
+
+    third = client.post("/api/v1/exports", json={"kind": "user"}, headers=alice.headers)
+    sign_in(client, bob)
+    pages = [client.post("/settings/export").status_code for _ in range(3)]
+
+    assert third.status_code == 429
+    assert int(third.headers["Retry-After"]) > 0
+    assert pages == [302, 302, 429]
