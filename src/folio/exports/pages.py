@@ -40,7 +40,8 @@ def _request(kind: ExportKind, back: str) -> Response:
         with unit_of_work() as uow:
             rules.request_export(uow.session, signed_in_user(), kind, datetime.now(UTC))
     except DomainError as error:
-        flash(error.errors.get("export", [error.message])[0].capitalize() + ".", "error")
+        # "The export is already being prepared: wait until it is ready."
+        flash(f"The export {error.errors.get('export', [error.message])[0]}.", "error")
         return redirect(url_for(back))
     flash("Export started. You will find it here, and we will email you a link.", "success")
     return redirect(url_for(back))
