@@ -128,6 +128,7 @@ AREA_DEPENDENCIES: dict[str, set[str]] = {
     "comments": {"accounts", "social", "articles"},
     "auth": {"accounts"},
     "webhooks": {"accounts", "social", "media", "articles", "comments"},
+    "exports": {"accounts"},
 }
 CORE_MODULES = ("rules.py", "queries.py", "events.py", "models.py", "permissions.py", "search.py")
 

@@ -106,6 +106,7 @@ def register_security(app: Flask) -> None:
 
 def register_tasks(app: Flask) -> None:
     from folio.articles.schedule_runner import init_scheduling
+    from folio.exports.runner import init_exports
     from folio.media.uploads import init_media
     from folio.notifications import init_notifications
     from folio.tasks import init_celery
@@ -116,6 +117,7 @@ def register_tasks(app: Flask) -> None:
     init_media(app)
     init_scheduling(app)
     init_webhooks(app)
+    init_exports(app)
 
 
 def register_caching(app: Flask) -> None:

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from folio.core.events import ContentChanged
 from folio.core.uow import unit_of_work
+from folio.exports.commands import export_commands
 
 
 def register_commands(app: Flask) -> None:
@@ -23,6 +24,7 @@ def register_commands(app: Flask) -> None:
     from folio.webhooks.cli import webhook_commands
 
     app.cli.add_command(webhook_commands)
+    app.cli.add_command(export_commands)
 
 
 @click.command("seed-db")

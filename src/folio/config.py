@@ -231,6 +231,15 @@ class BaseConfig:
     # Creating endpoints, test events and redeliveries each make Folio send requests.
     RATELIMIT_WEBHOOK = "20 per minute;200 per hour"
     RATELIMIT_WEBHOOK_ACCOUNT = "20 per minute;200 per hour"
+    # Exports (folio.exports): how long an archive and its emailed link last, how often
+    # the beat prunes expired ones, and how often one may ask (they are expensive).
+    EXPORT_LINK_SECONDS = 7 * 24 * 3600
+    EXPORT_PRUNE_SECONDS = 3600.0
+    RATELIMIT_EXPORT = "5 per hour;20 per day"
+    RATELIMIT_EXPORT_ACCOUNT = "5 per hour;20 per day"
+    # The emailed download link works signed out: strangers guessing tokens meet this.
+    RATELIMIT_EXPORT_LINK = "30 per minute;300 per hour"
+    RATELIMIT_EXPORT_LINK_ACCOUNT = "60 per minute;600 per hour"
 
 
 class DevelopmentConfig(BaseConfig):

@@ -78,6 +78,8 @@ SIGNED_IN_PAGES: tuple[tuple[str, str], ...] = (
     ("webhooks", "/settings/webhooks"),
     ("webhook", "/settings/webhooks/{webhook_id}"),
     ("admin-webhooks", "/admin/webhooks"),
+    ("export", "/settings/export"),
+    ("admin-export", "/admin/export"),
 )
 # Not HTML, or not Folio's own markup: feeds, the sitemap, the vendored Swagger UI.
 NOT_SWEPT = ("/atom.xml", "/sitemap.xml", "/api/v1/docs")

@@ -37,6 +37,7 @@ GOOD_KEYS = [
     f"images/{HASH}/480.png",
     f"images/{HASH}/99999.gif",
     f"avatars/{HASH}/original.webp",
+    f"exports/{HASH[:32]}.zip",
 ]
 BAD_KEYS = [
     "",
@@ -60,6 +61,10 @@ BAD_KEYS = [
     f"videos/{HASH}/original.jpg",
     f"images/{HASH}/sub/original.jpg",
     f"images//{HASH}/original.jpg",
+    "exports/../x.zip",
+    f"exports/{HASH}.zip",
+    f"exports/{HASH[:32]}.zip/x",
+    f"exports/{HASH[:32]}.tar",
 ]
 
 
@@ -91,6 +96,27 @@ def test_check_key_refuses_every_other_shape(key: str) -> None:
 
 
 # --- both backends ------------------------------------------------------------------------
+
+
+def test_a_file_goes_in_and_comes_back_in_chunks(storage: Storage, tmp_path: Path) -> None:
+    # Export archives (folio.exports) are stored from a file and read back a chunk at a
+    # time, so neither side holds a whole archive in memory.
+    key = f"exports/{HASH[:32]}.zip"
+    data = os.urandom(300_000)
+    source = tmp_path / "archive.zip"
+    source.write_bytes(data)
+    assert storage.chunks(key) is None
+
+    storage.put_file(key, source, "application/zip")
+    chunks = storage.chunks(key, 100_000)
+
+    assert chunks is not None
+    pieces = list(chunks)
+    assert b"".join(pieces) == data
+    assert max(len(piece) for piece in pieces) <= 100_000
+    assert key in _stored_keys(storage)
+    storage.delete([key])
+    assert storage.chunks(key) is None
 
 
 def test_round_trip(storage: Storage) -> None:

@@ -47,6 +47,7 @@ def register_api(app: Flask) -> None:
     from folio.articles import tags_api_v1 as tags
     from folio.auth import api_v1 as auth
     from folio.comments import api_v1 as comments
+    from folio.exports import api_v1 as exports
     from folio.media import api_v1 as media
     from folio.webhooks import api_v1 as webhooks
 
@@ -68,6 +69,7 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(revisions.blp)
     api.register_blueprint(scheduling.blp)
     api.register_blueprint(webhooks.blp)
+    api.register_blueprint(exports.blp)
     common.require_some_property(api.spec, "ArticleUpdate", "MeUpdate")
     app.view_functions[docs.DOCS_ENDPOINT] = docs.swagger_ui
     common.install(app)

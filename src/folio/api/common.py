@@ -140,6 +140,7 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
         "Conflicts with existing data, e.g. a username or email taken, or a stale `version` "
         "of an article being edited (then `conflict` holds both texts).",
     ),
+    410: ("Gone", "It expired, e.g. an export's archive past `expires_at`: ask for a new one."),
     412: ("PreconditionFailed", "`If-Match` names an older version: read it again."),
     413: (
         "TooLarge",

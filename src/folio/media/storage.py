@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +25,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 KEY_PATTERN = re.compile(
     r"^(images|avatars)/[0-9a-f]{64}/(original|[0-9]{1,5})\.(jpg|png|webp|gif)$"
 )
+# Export archives (folio.exports) live beside the media under a prefix of their own,
+# which the public /media route never serves (its pattern is media keys only).
+EXPORT_KEY_PATTERN = re.compile(r"^exports/[0-9a-f]{32}\.zip$")
+# Reads in chunks of this size keep memory flat whatever the object's size.
+CHUNK_BYTES = 256 * 1024
 # Keys name content by its hash, so an object never changes once written.
 IMMUTABLE = "public, max-age=31536000, immutable"
 # S3's limit on the keys one DeleteObjects request may carry.
@@ -43,7 +49,9 @@ class StorageError(Exception):
 def check_key(key: str) -> str:
     """Return ``key`` if it has the one shape media keys have; raise :class:`InvalidKey`."""
     # fullmatch: "$" alone would also accept a key followed by a newline.
-    if not isinstance(key, str) or KEY_PATTERN.fullmatch(key) is None:
+    if not isinstance(key, str) or not (
+        KEY_PATTERN.fullmatch(key) or EXPORT_KEY_PATTERN.fullmatch(key)
+    ):
         raise InvalidKey(f"not a media key: {str(key)[:100]!r}")
     return key
 
@@ -66,6 +74,10 @@ class Storage(Protocol):
     def signed_url(self, key: str, expires: int) -> str | None: ...
 
     def local_path(self, key: str) -> Path | None: ...
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None: ...
+
+    def chunks(self, key: str, size: int = CHUNK_BYTES) -> Iterator[bytes] | None: ...
 
 
 class LocalStorage:
@@ -121,6 +133,31 @@ class LocalStorage:
         """Where the key's file is (or would be); the caller checks that it exists."""
         return self._path(key)
 
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Store a file's bytes under ``key`` without reading it into memory."""
+        target = self._path(key)
+        with _os_errors("write", key):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+            try:
+                with os.fdopen(fd, "wb") as file, open(path, "rb") as source:
+                    shutil.copyfileobj(source, file, CHUNK_BYTES)
+                os.replace(temp, target)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+
+    def chunks(self, key: str, size: int = CHUNK_BYTES) -> Iterator[bytes] | None:
+        """The object's bytes, ``size`` at a time; None when there is no such object."""
+        path = self._path(key)
+        with _os_errors("read", key):
+            try:
+                # Closed by the generator, when it ends or is closed.
+                file = open(path, "rb")
+            except FileNotFoundError:
+                return None
+        return _file_chunks(file, size, key)
+
 
 def _write_atomically(path: Path, data: bytes) -> None:
     # A temporary file in the same folder, renamed over the key: a reader sees the old
@@ -137,6 +174,12 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _file_chunks(file: Any, size: int, key: str) -> Iterator[bytes]:
+    with file, _os_errors("read", key):
+        while chunk := file.read(size):
+            yield chunk
 
 
 @contextmanager
@@ -232,6 +275,33 @@ class S3Storage:
     def local_path(self, key: str) -> Path | None:
         check_key(key)
         return None
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Upload a file (multipart past boto3's threshold) without reading it whole."""
+        check_key(key)
+        with self._calling("put", key), open(path, "rb") as file:
+            self.client.upload_fileobj(
+                file, self.bucket, key, ExtraArgs={"ContentType": content_type}
+            )
+
+    def chunks(self, key: str, size: int = CHUNK_BYTES) -> Iterator[bytes] | None:
+        """The object's bytes, ``size`` at a time; None when there is no such object."""
+        check_key(key)
+        with self._calling("get", key):
+            try:
+                response = self.client.get_object(Bucket=self.bucket, Key=key)
+            except ClientError as exc:
+                if _error_code(exc) in MISSING:
+                    return None
+                raise
+        return self._body_chunks(response["Body"], size, key)
+
+    def _body_chunks(self, body: Any, size: int, key: str) -> Iterator[bytes]:
+        with self._calling("get", key):
+            try:
+                yield from body.iter_chunks(size)
+            finally:
+                body.close()
 
     def ensure_bucket(self) -> bool:
         """Create the bucket unless it exists (tests, and the CLI's setup command); True

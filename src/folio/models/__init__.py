@@ -10,6 +10,7 @@ from folio.articles.revision_models import ArticleRevision, RevisionKind
 from folio.auth.models import RevokedToken
 from folio.comments.models import Comment
 from folio.core.models import Base, now_utc
+from folio.exports.models import Export
 from folio.media.models import Media, MediaKind, article_media
 from folio.social.models import Follow
 from folio.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -19,6 +20,7 @@ __all__ = [
     "ArticleRevision",
     "Base",
     "Comment",
+    "Export",
     "DraftLink",
     "Favorite",
     "Follow",
