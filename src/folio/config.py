@@ -215,6 +215,15 @@ class BaseConfig:
     S3_CONNECT_TIMEOUT = 5.0
     S3_READ_TIMEOUT = 30.0
 
+    # Imports (folio.imports): the largest file the import page takes, where uploaded
+    # files wait between the dry run and the run (private; default: instance/imports),
+    # and what a zip may unpack to (in total, and as a multiple of its compressed size).
+    IMPORT_MAX_BYTES = 100 * 1024 * 1024
+    IMPORT_ROOT: str | None = None
+    IMPORT_MAX_UNPACKED_BYTES = 500 * 1024 * 1024
+    IMPORT_MAX_RATIO = 100
+    RATELIMIT_IMPORT = "10 per minute;60 per hour"
+
 
 class DevelopmentConfig(BaseConfig):
     SECRET_KEY = DEV_SECRET

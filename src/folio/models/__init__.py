@@ -10,6 +10,7 @@ from folio.articles.revision_models import ArticleRevision, RevisionKind
 from folio.auth.models import RevokedToken
 from folio.comments.models import Comment
 from folio.core.models import Base, now_utc
+from folio.imports.models import ImportedItem, ImportRun, LegacyRedirect
 from folio.media.models import Media, MediaKind, article_media
 from folio.social.models import Follow
 
@@ -21,6 +22,9 @@ __all__ = [
     "DraftLink",
     "Favorite",
     "Follow",
+    "ImportRun",
+    "ImportedItem",
+    "LegacyRedirect",
     "Media",
     "MediaKind",
     "PendingEdit",
