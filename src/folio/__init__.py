@@ -114,6 +114,9 @@ def register_tasks(app: Flask) -> None:
     init_notifications(app)
     init_media(app)
     init_scheduling(app)
+    from folio.imports.jobs import init_imports
+
+    init_imports(app)
 
 
 def register_caching(app: Flask) -> None:

@@ -20,6 +20,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(publish)
     app.cli.add_command(publish_due)
     app.cli.add_command(media_commands)
+    from folio.imports.commands import import_command
+
+    app.cli.add_command(import_command)
 
 
 @click.command("seed-db")
