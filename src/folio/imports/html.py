@@ -7,6 +7,9 @@ or image attribute (``onerror``, ``style``...) goes, before markdownify sees the
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import nh3
 from markdownify import markdownify
 
@@ -42,3 +45,10 @@ def html_to_markdown(html: str) -> str:
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
     return text + "\n"
+
+
+def html_to_text(html: str) -> str:
+    """Plain text for an HTML comment (Folio's comments are plain text)."""
+    with_breaks = re.sub(r"(?i)<br\s*/?>|</p>", "\n", html)
+    text = unescape(nh3.clean(with_breaks, tags=set(), clean_content_tags=_DROPPED_WITH_CONTENT))
+    return "\n".join(line.strip() for line in text.strip().splitlines())

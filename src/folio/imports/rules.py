@@ -191,7 +191,7 @@ def import_comment(
     """:raises ValidationFailed: a blank or over-long comment."""
     text = item.body.strip()
     if author.email == PLACEHOLDER_EMAIL:
-        text = f"*{(item.author_name or 'Someone')[:80]} wrote:*\n\n{text}" if text else ""
+        text = f"{(item.author_name or 'Someone')[:80]} wrote:\n\n{text}" if text else ""
     if not text:
         raise ValidationFailed({"body": ["can't be blank"]})
     if len(text) > COMMENT_MAX:

@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element, ParseError  # noqa: S405 - types only
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from folio.imports.html import html_to_markdown
+from folio.imports.html import html_to_markdown, html_to_text
 from folio.imports.items import (
     ImportRefused,
     SourceArchive,
@@ -127,7 +127,7 @@ def _comments(item: _Item) -> list[SourceComment]:
             SourceComment(
                 key=as_text(comment.findtext(f"{ns}comment_id")),
                 article_key=item.wp("post_id"),
-                body=html_to_markdown(as_text(comment.findtext(f"{ns}comment_content"))).strip(),
+                body=html_to_text(as_text(comment.findtext(f"{ns}comment_content"))),
                 created_at=parse_date(comment.findtext(f"{ns}comment_date_gmt")),
                 author_email=as_text(comment.findtext(f"{ns}comment_author_email")) or None,
                 author_name=as_text(comment.findtext(f"{ns}comment_author")) or None,
