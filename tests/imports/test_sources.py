@@ -210,3 +210,27 @@ def test_a_slug_taken_by_someone_else_gets_a_suffix_and_the_report_says_so(
     assert line.slug != "tomato-season"
     assert line.slug.startswith("tomato-season-")
     assert any("is taken by another article" in m for m in line.messages)
+
+
+def test_a_refused_image_fetch_is_a_warning_not_a_failed_import(
+    app: Flask, writer: Writer, image_server: ImageServer
+) -> None:
+    # Loopback addresses are refused outside tests: the cover cannot be fetched.
+    app.config["OUTBOUND_ALLOW_PRIVATE_ADDRESSES"] = False
+    report = _import(app, export_file("ghost-5.json", image_server), writer.username)
+    assert report.counts()["failed"] == 0
+    line = next(line for line in report.lines if line.slug == "hello-from-ghost")
+    assert any("was not fetched" in message for message in line.messages)
+    assert "/ghost-cover.jpg" not in image_server.requests[-1:]
+    assert _article(app, "hello-from-ghost").cover_id is None
+
+
+def test_wordpress_page_ids_redirect_too(app: Flask, client: FlaskClient, writer: Writer) -> None:
+    export = export_file("wordpress.xml").replace(
+        b"https://press.example/about-the-garden/", b"https://press.example/?page_id=45"
+    )
+    _import(app, export, writer.username)
+    moved = client.get("/?page_id=45")
+    assert moved.status_code == 301
+    assert moved.headers["Location"].endswith("/articles/about-the-garden")
+    assert client.get("/?page_id=nope").status_code == 200

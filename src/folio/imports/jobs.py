@@ -30,6 +30,7 @@ from folio.imports.models import ImportRun
 from folio.imports.report import Report
 
 log = logging.getLogger(__name__)
+WORDPRESS_ARGUMENTS = ("p", "page_id")
 
 
 # --- the waiting file ---------------------------------------------------------------------
@@ -131,12 +132,14 @@ def _finish(run_id: int, status: str, report: Report) -> None:
 
 
 def _wordpress_query() -> Response | None:
-    if request.path != "/" or "p" not in request.args or request.method not in ("GET", "HEAD"):
+    """``/?p=123`` and ``/?page_id=45``: WordPress's plain permalinks."""
+    if request.path != "/" or request.method not in ("GET", "HEAD"):
         return None
-    post_id = request.args.get("p", "")
-    if not post_id.isdigit():
-        return None
-    return _redirect_to(rules.redirect_slug(current_session(), f"/?p={post_id}"))
+    for argument in WORDPRESS_ARGUMENTS:
+        value = request.args.get(argument, "")
+        if value.isdigit():
+            return _redirect_to(rules.redirect_slug(current_session(), f"/?{argument}={value}"))
+    return None
 
 
 def _after_not_found(response: Response) -> Response:

@@ -80,10 +80,11 @@ class _Item:
 def _legacy_paths(item: _Item, post_id: str) -> list[str]:
     paths = [f"/?p={post_id}"] if post_id.isdigit() else []
     link = urlsplit(item.text("link"))
+    arguments = link.query
     if link.path and link.path != "/":
         paths.append(link.path)
-    elif link.query.startswith("page_id=") or link.query.startswith("p="):
-        paths.append(f"/?{link.query}")
+    elif arguments.startswith(("page_id=", "p=")):
+        paths.append(f"/?{arguments}")
     return paths
 
 
