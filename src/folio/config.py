@@ -223,6 +223,7 @@ class BaseConfig:
     IMPORT_MAX_UNPACKED_BYTES = 500 * 1024 * 1024
     IMPORT_MAX_RATIO = 100
     RATELIMIT_IMPORT = "10 per minute;60 per hour"
+    RATELIMIT_IMPORT_ACCOUNT = "10 per minute;60 per hour"
 
 
 class DevelopmentConfig(BaseConfig):
