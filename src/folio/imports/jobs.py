@@ -90,21 +90,30 @@ def run_import_task(run_id: int) -> str:
         _finish(run_id, "failed", Report(run.format, False, warnings=["the file is gone"]))
         return "failed"
     _progress(run_id, "running", 0, Report(run.format, False))
+    latest = Report(run.format, False)
+
+    def progressed(done: int, partial: Report) -> None:
+        nonlocal latest
+        latest = partial
+        _progress(run_id, "running", done, partial)
+
     try:
-        archive = read_file(data)
         report = run_import(
-            archive,
+            read_file(data),
             owner,
             map_authors=owner.is_admin,
             dry_run=False,
-            on_progress=lambda done, partial: _progress(run_id, "running", done, partial),
+            on_progress=progressed,
         )
     except ImportRefused as refused:
-        _finish(run_id, "failed", Report(run.format, False, warnings=[refused.message]))
+        latest.warnings.append(refused.message)
+        _finish(run_id, "failed", latest)
         return "failed"
     except Exception:
         log.exception("import run %s failed", run_id)
-        _finish(run_id, "failed", Report(run.format, False, warnings=["the import stopped"]))
+        # What was done stays done (and remembered): running it again finishes the rest.
+        latest.warnings.append("The import stopped part-way; run it again to finish it.")
+        _finish(run_id, "failed", latest)
         raise
     _finish(run_id, "done", report)
     return "done"

@@ -121,10 +121,10 @@ def upload_import() -> Any:
                 filename=display_name(upload.filename),
                 report=report.to_json(),
             )
-            jobs.attach_upload(stashed, run.id)
     except BaseException:
         jobs.discard_upload(stashed)
         raise
+    jobs.attach_upload(stashed, run.id)
     return redirect(url_for("web.import_run", run_id=run.id), code=303)
 
 

@@ -120,12 +120,11 @@ def _one_article(run: _Run, item: SourceArticle) -> int | None:
     try:
         return _create_article(run, item, line)
     except DomainError as error:
-        current_session().rollback()
+        # Its unit of work rolled back: nothing of this item is left.
         line.outcome = FAILED
         line.note(error.message)
     except Exception:
         log.exception("importing %s %s failed", run.archive.source, item.key)
-        current_session().rollback()
         line.outcome = FAILED
         line.note("failed unexpectedly (the server log has the details); run the import again")
     return None
@@ -178,6 +177,8 @@ def _author(run: _Run, item: SourceArticle, line: ReportLine) -> User:
     if not run.map_authors or not item.author_key:
         return run.actor
     source_author = run.archive.authors.get(item.author_key)
+    if item.author_key.lower() == run.actor.username.lower() and source_author is None:
+        return run.actor  # a writer's own export, imported by them
     if source_author is None or not source_author.email:
         line.note(f"author {item.author_key!r} has no email in the file: imported as yours")
         return run.actor

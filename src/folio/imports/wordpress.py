@@ -9,6 +9,8 @@ featured image is the attachment ``_thumbnail_id`` names.
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, ParseError  # noqa: S405 - types only
@@ -88,6 +90,15 @@ def _legacy_paths(item: _Item, post_id: str) -> list[str]:
     return paths
 
 
+def autop(html: str) -> str:
+    """Paragraphs for content saved without them: WordPress adds them on display
+    (``wpautop``), so exports of the classic editor separate them by blank lines only."""
+    if re.search(r"<p[\s>]", html, re.I):
+        return html
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", html) if block.strip()]
+    return "".join(f"<p>{block}</p>" for block in blocks)
+
+
 def _article(item: _Item, thumbnails: dict[str, str]) -> SourceArticle:
     post_id = item.wp("post_id")
     tags = [
@@ -100,9 +111,9 @@ def _article(item: _Item, thumbnails: dict[str, str]) -> SourceArticle:
     created = parse_date(item.wp("post_date_gmt"))
     return SourceArticle(
         key=post_id,
-        title=item.text("title"),
+        title=unescape(item.text("title")),
         slug=item.wp("post_name"),
-        body=html_to_markdown(item.text(CONTENT)),
+        body=html_to_markdown(autop(item.text(CONTENT))),
         description=html_to_markdown(
             as_text(item.element.findtext(f"{{{item.ns}excerpt/}}encoded"))
         ).strip(),
