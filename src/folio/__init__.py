@@ -118,6 +118,9 @@ def register_tasks(app: Flask) -> None:
     init_scheduling(app)
     init_webhooks(app)
     init_exports(app)
+    from folio.imports.jobs import init_imports
+
+    init_imports(app)
 
 
 def register_caching(app: Flask) -> None:

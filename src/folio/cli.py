@@ -25,6 +25,9 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(webhook_commands)
     app.cli.add_command(export_commands)
+    from folio.imports.commands import import_command
+
+    app.cli.add_command(import_command)
 
 
 @click.command("seed-db")

@@ -240,6 +240,15 @@ class BaseConfig:
     # The emailed download link works signed out: strangers guessing tokens meet this.
     RATELIMIT_EXPORT_LINK = "30 per minute;300 per hour"
     RATELIMIT_EXPORT_LINK_ACCOUNT = "60 per minute;600 per hour"
+    # Imports (folio.imports): the largest file the import page takes, where uploaded
+    # files wait between the dry run and the run (private; default: instance/imports),
+    # and what a zip may unpack to (in total, and as a multiple of its compressed size).
+    IMPORT_MAX_BYTES = 100 * 1024 * 1024
+    IMPORT_ROOT: str | None = None
+    IMPORT_MAX_UNPACKED_BYTES = 500 * 1024 * 1024
+    IMPORT_MAX_RATIO = 100
+    RATELIMIT_IMPORT = "10 per minute;60 per hour"
+    RATELIMIT_IMPORT_ACCOUNT = "10 per minute;60 per hour"
 
 
 class DevelopmentConfig(BaseConfig):

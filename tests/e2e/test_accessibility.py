@@ -80,6 +80,7 @@ SIGNED_IN_PAGES: tuple[tuple[str, str], ...] = (
     ("admin-webhooks", "/admin/webhooks"),
     ("export", "/settings/export"),
     ("admin-export", "/admin/export"),
+    ("import", "/settings/import"),
 )
 # Not HTML, or not Folio's own markup: feeds, the sitemap, the vendored Swagger UI.
 NOT_SWEPT = ("/atom.xml", "/sitemap.xml", "/api/v1/docs")

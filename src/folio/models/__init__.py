@@ -11,6 +11,7 @@ from folio.auth.models import RevokedToken
 from folio.comments.models import Comment
 from folio.core.models import Base, now_utc
 from folio.exports.models import Export
+from folio.imports.models import ImportedItem, ImportRun, LegacyRedirect
 from folio.media.models import Media, MediaKind, article_media
 from folio.social.models import Follow
 from folio.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -24,6 +25,9 @@ __all__ = [
     "DraftLink",
     "Favorite",
     "Follow",
+    "ImportRun",
+    "ImportedItem",
+    "LegacyRedirect",
     "Media",
     "MediaKind",
     "PendingEdit",

@@ -1,0 +1,1 @@
+"""Importing archives from Ghost, WordPress and Markdown folders (Jekyll, Hugo, Folio)."""
