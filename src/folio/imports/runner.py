@@ -35,7 +35,7 @@ from folio.imports.items import (
 )
 from folio.imports.report import CREATED, FAILED, SKIPPED, Report, ReportLine
 from folio.media.models import MediaKind
-from folio.media.uploads import receive
+from folio.media.uploads import public_url, receive
 from folio.media.variants import key_of_url, media_path
 
 log = logging.getLogger(__name__)
@@ -226,7 +226,8 @@ def _image(
     except (DomainError, DependencyUnavailable) as error:
         line.note(f"image {reference[:120]} was not imported: {error}")
         return None
-    url = media_path(media.original_key)
+    # The address an upload from the editor gets: the site's public one.
+    url = public_url(media.original_key) or media_path(media.original_key)
     run.images[f"{author.id}:{item.base_path}:{reference}"] = url
     return url
 
