@@ -108,12 +108,14 @@ def register_tasks(app: Flask) -> None:
     from folio.articles.schedule_runner import init_scheduling
     from folio.media.uploads import init_media
     from folio.notifications import init_notifications
+    from folio.stats.runner import init_stats
     from folio.tasks import init_celery
 
     init_celery(app)
     init_notifications(app)
     init_media(app)
     init_scheduling(app)
+    init_stats(app)
 
 
 def register_caching(app: Flask) -> None:

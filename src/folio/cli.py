@@ -20,6 +20,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(publish)
     app.cli.add_command(publish_due)
     app.cli.add_command(media_commands)
+    from folio.stats.commands import stats_commands
+
+    app.cli.add_command(stats_commands)
 
 
 @click.command("seed-db")

@@ -12,9 +12,11 @@ from folio.comments.models import Comment
 from folio.core.models import Base, now_utc
 from folio.media.models import Media, MediaKind, article_media
 from folio.social.models import Follow
+from folio.stats.models import ArticleDay, ReferrerDay, StatsSalt, StatsVisitor
 
 __all__ = [
     "Article",
+    "ArticleDay",
     "ArticleRevision",
     "Base",
     "Comment",
@@ -24,9 +26,12 @@ __all__ = [
     "Media",
     "MediaKind",
     "PendingEdit",
+    "ReferrerDay",
     "RevokedToken",
     "RevisionKind",
     "Role",
+    "StatsSalt",
+    "StatsVisitor",
     "Status",
     "Tag",
     "User",
