@@ -15,7 +15,10 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from folio.accounts.models import User
 from folio.articles.models import Article, Favorite
+from folio.articles.queries import get_article
+from folio.core.errors import Forbidden
 from folio.stats.counters import DayCounts
 from folio.stats.models import ArticleDay, ReferrerDay
 
@@ -214,3 +217,15 @@ def _new_favorites(session: Session, scope: Scope, start: date) -> int:
         )
         or 0
     )
+
+
+def article_scope(session: Session, viewer: User, slug: str) -> Scope:
+    """The figures of one article, for its author only.
+
+    :raises NotFound: no such article, or a draft the viewer may not see.
+    :raises Forbidden: someone else's article.
+    """
+    article = get_article(session, viewer, slug)
+    if article.author_id != viewer.id:
+        raise Forbidden("article", "only its author sees its figures")
+    return Scope(article_id=article.id)
