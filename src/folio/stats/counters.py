@@ -137,12 +137,15 @@ class DatabaseCounter:
         return bytes(value)
 
     def record(self, session: Session, day: date, article_id: int, visitor: str, host: str) -> None:
-        seen = session.execute(
+        # RETURNING answers a row only when the hash was new today (rowcount is not
+        # reliable for ON CONFLICT DO NOTHING across drivers).
+        inserted = session.execute(
             _insert(session, StatsVisitor)
             .values(day=day, article_id=article_id, visitor=visitor)
             .on_conflict_do_nothing()
-        )
-        new = 1 if seen.rowcount == 1 else 0  # type: ignore[attr-defined]
+            .returning(StatsVisitor.article_id)
+        ).first()
+        new = 1 if inserted is not None else 0
         days = ArticleDay.__table__.c
         session.execute(
             _insert(session, ArticleDay)
