@@ -106,14 +106,12 @@ def test_the_chart_is_accessible_svg_with_its_numbers_in_a_table(
     assert "5 views and 4 unique visitors" in html
     assert html.count('class="stats-bar-views"') == 7
     today = _today()
-    row = f"<th scope=\"row\">{today.day} {today.strftime('%b %Y')}</th><td>5</td><td>4</td>"
+    row = f'<th scope="row">{today.day} {today.strftime("%b %Y")}</th><td>5</td><td>4</td>'
     assert row in html
     assert 'aria-current="page">7 days' in html
 
 
-def test_an_unknown_period_falls_back_to_30_days(
-    client: FlaskClient, site: dict[str, Any]
-) -> None:
+def test_an_unknown_period_falls_back_to_30_days(client: FlaskClient, site: dict[str, Any]) -> None:
     sign_in_through_the_session(client, site["writer"])
     html = client.get("/me/stats?days=1000000").get_data(as_text=True)
     assert 'aria-current="page">30 days' in html
