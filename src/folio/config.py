@@ -165,6 +165,8 @@ class BaseConfig:
     # default REDIS_URL) and rolled up into the tables every STATS_ROLLUP_SECONDS; without
     # Redis, straight into the tables. Redis keeps a day's counts STATS_REDIS_DAYS days
     # for the rollup; each article keeps its STATS_REFERRERS_KEPT top referrers a day.
+    # False: article pages send no beacon and views are not counted (figures stay).
+    STATS_ENABLED = True
     STATS_REDIS_URL: str | None = None
     STATS_KEY_PREFIX = "folio:stats:"
     STATS_REDIS_DAYS = 8

@@ -196,3 +196,12 @@ def test_the_article_page_sends_the_beacon_and_drafts_do_not(
     assert script.status_code == 200
     assert b"sendBeacon" in script.data
     script.close()
+
+
+@pytest.mark.parametrize("app_overrides", [{"STATS_ENABLED": False}])
+def test_with_stats_switched_off_nothing_is_sent_or_counted(
+    client: FlaskClient, session: Session, article: Any
+) -> None:
+    assert "stats.js" not in client.get("/articles/counted").get_data(as_text=True)
+    assert beacon(client, "counted").status_code == 404
+    assert _day(session, article.id) is None

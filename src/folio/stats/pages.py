@@ -36,6 +36,8 @@ def stats_beacon(slug: str) -> Response:
     """Count one view of a published article (sent by js/stats.js from the page, so
     cached pages count too). 204 whether or not it was counted (bots are not); 404 for
     an article that does not exist or is not published; nothing is stored then."""
+    if not current_app.config["STATS_ENABLED"]:
+        return _refused(404, "stats", "are not counted on this site")
     if _cross_site():
         return _refused(403, "origin", "must be this site")
     try:
