@@ -27,6 +27,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -560,14 +561,15 @@ def stats_run(
     side_by_side = {}
     for name in reads:
         off, on = rounds["off"][name], rounds["on"][name]
-        off_rps = sum(r["rps"] for r in off) / len(off)
-        on_rps = sum(r["rps"] for r in on) / len(on)
+        # Medians: one turn disturbed by another process on the machine moves them least.
+        off_rps = statistics.median(r["rps"] for r in off)
+        on_rps = statistics.median(r["rps"] for r in on)
         side_by_side[name] = {
             "off_rps": round(off_rps, 1),
             "on_rps": round(on_rps, 1),
             "ratio": round(on_rps / off_rps, 3),
-            "off_cpu_ms": round(sum(r["cpu_ms_per_request"] for r in off) / len(off), 3),
-            "on_cpu_ms": round(sum(r["cpu_ms_per_request"] for r in on) / len(on), 3),
+            "off_cpu_ms": round(statistics.median(r["cpu_ms_per_request"] for r in off), 3),
+            "on_cpu_ms": round(statistics.median(r["cpu_ms_per_request"] for r in on), 3),
             "errors": sum(r["errors"] for r in off + on),
             "rounds": {"off": [r["rps"] for r in off], "on": [r["rps"] for r in on]},
         }
