@@ -763,6 +763,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "profiles": {},
     }
     print(f"machine: {report['machine']}\nversions: {report['versions']}", flush=True)
+    slugs_file = DATA / f"{args.db}-slugs.txt"
+    slugs_file.write_text("\n".join(published_slugs(meta)) + "\n")
+    if args.stats == "only":  # nothing in-process: the write mix would change the data
+        report["queries"] = {}
+        return stats_only(args, meta, report, slugs_file, log_for)
 
     # In-process: tokens, the deep cursor, SQL counts (cache off: what a miss costs).
     inproc = InProcess(meta, cached=False)
@@ -782,16 +787,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             inproc, f"Token {tokens['writer']}", meta["article_slug"]
         )
     report["queries"] = counts
-    slugs_file = DATA / f"{args.db}-slugs.txt"
-    slugs_file.write_text("\n".join(published_slugs(meta)) + "\n")
 
     measure_args = {
         "seconds": args.seconds,
         "warmup": args.warmup,
         "connections": args.connections,
     }
-    if args.stats == "only":
-        return stats_only(args, meta, report, slugs_file, log_for)
     if not args.skip_baseline:
         for name, app in (("bare WSGI", "baseline:bare"), ("minimal Flask", "baseline:flask_app")):
             base_env = {**os.environ, "PYTHONPATH": str(HERE)}
@@ -1017,11 +1018,14 @@ def markdown(report: dict[str, Any]) -> str:
         f"Redis {'on' if s['redis'] else 'off'}. Data: "
         + ", ".join(f"{val:,} {k}" for k, val in report["data"]["counts"].items())
         + f" (generated in {report['data']['generation']['total_seconds']} s).",
-        "",
-        "| Endpoint | Profile | req/s | × Flask | p50 ms | p99 ms | CPU ms/req | SQL/req "
-        "| peak RSS MB | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    if report["baseline"] or report["profiles"]:  # not with --stats only
+        lines += [
+            "",
+            "| Endpoint | Profile | req/s | × Flask | p50 ms | p99 ms | CPU ms/req | SQL/req "
+            "| peak RSS MB | errors |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
     for name, result in report["baseline"].items():
         ratio = f"{result['rps'] / base:.2f}" if base else "-"
         lines.append(

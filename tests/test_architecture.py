@@ -127,6 +127,7 @@ AREA_DEPENDENCIES: dict[str, set[str]] = {
     "articles": {"accounts", "social", "media"},
     "comments": {"accounts", "social", "articles"},
     "auth": {"accounts"},
+    "stats": {"accounts", "articles"},
 }
 CORE_MODULES = ("rules.py", "queries.py", "events.py", "models.py", "permissions.py", "search.py")
 

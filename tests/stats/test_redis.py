@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from folio.models import Article, StatsSalt, StatsVisitor
+from folio.models import Article, ArticleDay, StatsSalt, StatsVisitor
 from folio.stats import runner
 from folio.stats.counters import OTHER_HOSTS, RedisCounter
 from folio.stats.rules import rollup, rollup_day
@@ -27,6 +27,7 @@ from tests.stats.helpers import (
     stored,
     view,
 )
+from tests.web.helpers import sign_in_through_the_session
 
 
 @pytest.fixture
@@ -104,6 +105,24 @@ class TestRedis:
         midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
         assert 0 < ttl <= (midnight - datetime.now(UTC)).total_seconds() + 61
         assert session.scalars(select(StatsSalt)).all() == []
+
+    def test_dashboards_answer_while_redis_is_down(
+        self, app: Flask, session: Session, client: Any
+    ) -> None:
+        article = ArticleFactory(slug="rolled")
+        writer = article.author
+        earlier = datetime.now(UTC).date() - timedelta(days=3)
+        session.add(ArticleDay(article_id=article.id, day=earlier, views=7, visitors=5))
+        session.commit()
+        app.extensions["folio.stats"] = RedisCounter(
+            redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2),
+            "x:",
+            8,
+        )
+        sign_in_through_the_session(client, writer)
+        page = client.get("/me/stats?days=90")
+        assert page.status_code == 200
+        assert "<dt>Views</dt><dd>7</dd>" in page.get_data(as_text=True)
 
     def test_redis_down_answers_503_and_stores_nothing(self, app: Flask, session: Session) -> None:
         ArticleFactory(slug="unreachable")

@@ -57,3 +57,27 @@ def test_a_deleted_article_takes_its_figures_along(session: Session) -> None:
     session.execute(delete(Article).where(Article.id == article.id))
     session.flush()
     assert stored(session, DAY) == {}
+
+
+def test_beat_rolls_up_every_few_minutes(app: Flask) -> None:
+    celery = app.extensions["celery"]
+    entry = celery.conf.beat_schedule["stats-rollup"]
+    assert entry == {"task": "folio.tasks.stats_rollup", "schedule": 300.0}
+    assert "folio.tasks.stats_rollup" in celery.tasks
+
+
+def test_the_task_and_the_command_roll_up(app: Flask, session: Session) -> None:
+    from folio.tasks import run_task
+
+    ArticleFactory(slug="commanded")
+    view(session, "commanded", DAY)
+    session.add(StatsVisitor(day=DAY - timedelta(days=400), article_id=1, visitor="0" * 32))
+    session.commit()
+    with app.test_request_context():
+        run_task("stats_rollup")
+    assert session.scalars(select(StatsVisitor).where(StatsVisitor.day < DAY)).all() == []
+    result = app.test_cli_runner().invoke(args=["stats", "rollup", "--day", DAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert f"{DAY.isoformat()}: 1 views, 1 unique visitors on 1 articles" in result.output
+    bad = app.test_cli_runner().invoke(args=["stats", "rollup", "--day", "yesterday"])
+    assert bad.exit_code == 2

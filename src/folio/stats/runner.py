@@ -56,8 +56,18 @@ def today() -> date:
 
 
 def live_counts() -> rules.DayCounts | None:
-    """Today's counts kept outside the tables (Redis), for the dashboards."""
-    return counter().counts(today())
+    """Today's counts kept outside the tables (Redis), for the dashboards.
+
+    While Redis is out of reach the dashboards still answer: today is then as the last
+    rollup left it in the tables.
+    """
+    import redis
+
+    try:
+        return counter().counts(today())
+    except redis.RedisError:
+        log.warning("today's live counts are out of reach; showing the last rollup")
+        return None
 
 
 def rollup_now(day: date | None = None) -> list[rules.Rollup]:
