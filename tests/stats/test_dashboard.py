@@ -180,3 +180,17 @@ def test_the_api_refuses_other_people_and_bad_periods(
     assert bad.status_code == 422
     assert "days" in bad.get_json()["errors"]
     assert client.get("/api/v1/me/stats").status_code == 401
+
+
+def test_the_writer_opens_one_article_s_figures(client: FlaskClient, site: dict[str, Any]) -> None:
+    sign_in_through_the_session(client, site["writer"])
+    assert 'href="/me/stats/essay"' in client.get("/me/stats").get_data(as_text=True)
+    page = client.get("/me/stats/essay?days=30")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert _figures(html)["Views"] == "44"
+    assert _figures(html)["Unique visitors"] == "33"
+    assert 'href="/me/stats/essay?days=90"' in html
+    assert "An essay" in text(page)
+    assert client.get("/me/stats/theirs").status_code == 403
+    assert client.get("/me/stats/nothing-here").status_code == 404

@@ -47,5 +47,5 @@ class ArticleStats(MethodView):
     @documents(403, 404, 422)
     def get(self, args: dict[str, Any], slug: str) -> Any:
         """Figures of one of your articles (403 for someone else's)"""
-        scope = queries.article_scope(current_session(), authenticated_user(), slug)
-        return _report(scope, args["days"])
+        article = queries.own_article(current_session(), authenticated_user(), slug)
+        return _report(queries.Scope(article_id=article.id), args["days"])

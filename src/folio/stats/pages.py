@@ -134,7 +134,9 @@ def _period() -> int:
     return days if days in queries.PERIODS else queries.DEFAULT_PERIOD
 
 
-def _dashboard(scope: queries.Scope, subject: str, endpoint: str) -> dict[str, Any]:
+def _dashboard(
+    scope: queries.Scope, subject: str, endpoint: str, **url_values: Any
+) -> dict[str, Any]:
     days = _period()
     report = queries.report(
         current_session(), scope, days=days, today=runner.today(), live=runner.live_counts()
@@ -142,7 +144,7 @@ def _dashboard(scope: queries.Scope, subject: str, endpoint: str) -> dict[str, A
     return {
         "report": report,
         "chart": daily_chart(report.series, subject=f"{subject}, last {days} days"),
-        "periods": [(p, url_for(endpoint, days=p)) for p in queries.PERIODS],
+        "periods": [(p, url_for(endpoint, days=p, **url_values)) for p in queries.PERIODS],
         "share": share,
         "subject": subject,
     }
@@ -155,6 +157,17 @@ def my_stats() -> str:
     user = signed_in_user()
     figures = _dashboard(queries.Scope(author_id=user.id), "your articles", "web.my_stats")
     return render_template("stats/mine.html", **figures)
+
+
+@bp.get("/me/stats/<slug>")
+@login_required
+@no_store
+def my_article_stats(slug: str) -> str:
+    """One article's figures, for its author (403 for someone else's, 404 for none)."""
+    article = queries.own_article(current_session(), signed_in_user(), slug)
+    scope = queries.Scope(article_id=article.id)
+    figures = _dashboard(scope, "this article", "web.my_article_stats", slug=slug)
+    return render_template("stats/article.html", article=article, **figures)
 
 
 @bp.get("/admin/stats")

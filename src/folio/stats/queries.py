@@ -219,8 +219,8 @@ def _new_favorites(session: Session, scope: Scope, start: date) -> int:
     )
 
 
-def article_scope(session: Session, viewer: User, slug: str) -> Scope:
-    """The figures of one article, for its author only.
+def own_article(session: Session, viewer: User, slug: str) -> Article:
+    """The article whose figures ``viewer`` asks for: their own only.
 
     :raises NotFound: no such article, or a draft the viewer may not see.
     :raises Forbidden: someone else's article.
@@ -228,4 +228,4 @@ def article_scope(session: Session, viewer: User, slug: str) -> Scope:
     article = get_article(session, viewer, slug)
     if article.author_id != viewer.id:
         raise Forbidden("article", "only its author sees its figures")
-    return Scope(article_id=article.id)
+    return article
