@@ -76,6 +76,7 @@ SIGNED_IN_PAGES: tuple[tuple[str, str], ...] = (
     ("revision", "/articles/{slug}/history/{first_revision}"),
     ("restore-confirmation", "/articles/{slug}/history/{first_revision}/restore"),
     ("my-stats", "/me/stats"),
+    ("article-stats", "/me/stats/{slug}"),
     ("admin-stats", "/admin/stats?days=90"),
 )
 # Not HTML, or not Folio's own markup: feeds, the sitemap, the vendored Swagger UI.
