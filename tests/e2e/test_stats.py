@@ -32,6 +32,8 @@ def read(browser: Any, server: LiveServer, slug: str, agent: str, referrer: str 
         with page.expect_response(lambda r: "/stats/views/" in r.url) as answer:
             page.goto(f"/articles/{slug}", referer=referrer or None)
         assert answer.value.status == 204
+        # Sent by navigator.sendBeacon (the fetch fallback sends application/json).
+        assert answer.value.request.headers["content-type"].startswith("text/plain")
         assert context.cookies() == []  # counting set no cookie
     finally:
         context.close()

@@ -11,7 +11,8 @@
   var body = JSON.stringify({ referrer: document.referrer || "" });
   function send() {
     try {
-      var blob = new Blob([body], { type: "application/json" });
+      // text/plain is a "simple" type: every browser's sendBeacon takes it.
+      var blob = new Blob([body], { type: "text/plain;charset=UTF-8" });
       if (navigator.sendBeacon && navigator.sendBeacon(url, blob)) {
         return;
       }
