@@ -27,6 +27,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -57,6 +58,7 @@ RAISED_LIMITS = {
     for key in ("SIGNIN", "REGISTER", "RESET", "TOKENS", "COMMENT", "WRITE", "PREVIEW")
     for suffix in ("", "_ACCOUNT")
 }
+RAISED_LIMITS["STATS_BEACON"] = "1000000 per minute"
 
 
 @dataclass
@@ -527,6 +529,183 @@ def count_write_queries(app: InProcess, auth: str, slug: str) -> dict[str, Any]:
     return results
 
 
+# --- stats: the view beacon, and the cached reads with and without it ----------------------
+
+# The cached reads compared with article statistics off (the page as it was before them:
+# no beacon script) and on, alternating off/on/on/off so the machine's drift falls on both.
+STATS_READS = ("home", "article page", "/api/articles/:slug")
+
+
+def stats_run(
+    args: argparse.Namespace, meta: dict[str, Any], slugs_file: Path, log_for: Any
+) -> dict[str, Any]:
+    """Side by side in one run: cached reads with stats off and on (their ratio), then
+    the beacon's own cost per view, counting in Redis and in the database."""
+    reads = {p.name: p.path for p in endpoints(meta, None) if p.name in STATS_READS}
+    measure_args = {"seconds": args.seconds, "warmup": args.warmup}
+    rounds: dict[str, dict[str, list[dict[str, Any]]]] = {"off": {}, "on": {}}
+    for turn, state in enumerate(["off", "on", "on", "off"] * max(1, args.stats_rounds // 2)):
+        env = {**folio_env(meta, cached=True), "FLASK_STATS_ENABLED": str(state == "on").lower()}
+        with gunicorn("folio:create_app()", env, args.workers, ROOT, log_for(f"stats-{state}")) as (
+            port,
+            master,
+        ):
+            for name, path in reads.items():
+                result = measure(port, master, path, connections=args.connections, **measure_args)
+                rounds[state].setdefault(name, []).append(result)
+                print(
+                    f"stats {state:3} (turn {turn + 1}) {name:28} {result['rps']:8.0f} req/s "
+                    f"p99 {result['p99_ms']:7.2f} ms",
+                    flush=True,
+                )
+    side_by_side = {}
+    for name in reads:
+        off, on = rounds["off"][name], rounds["on"][name]
+        # Medians: one turn disturbed by another process on the machine moves them least.
+        off_rps = statistics.median(r["rps"] for r in off)
+        on_rps = statistics.median(r["rps"] for r in on)
+        side_by_side[name] = {
+            "off_rps": round(off_rps, 1),
+            "on_rps": round(on_rps, 1),
+            "ratio": round(on_rps / off_rps, 3),
+            "off_cpu_ms": round(statistics.median(r["cpu_ms_per_request"] for r in off), 3),
+            "on_cpu_ms": round(statistics.median(r["cpu_ms_per_request"] for r in on), 3),
+            "errors": sum(r["errors"] for r in off + on),
+            "rounds": {"off": [r["rps"] for r in off], "on": [r["rps"] for r in on]},
+        }
+    return {
+        "reads": side_by_side,
+        "beacon": {
+            counter: beacon_cost(args, meta, slugs_file, log_for, counter)
+            for counter in ("redis", "database")
+        },
+    }
+
+
+def beacon_cost(
+    args: argparse.Namespace,
+    meta: dict[str, Any],
+    slugs_file: Path,
+    log_for: Any,
+    counter: str,
+) -> dict[str, Any]:
+    """The beacon under load: requests/s, latency, CPU per counted view, and whether
+    every 204 was counted (Redis: the day's views in Redis; database: the table)."""
+    env = {**folio_env(meta, cached=True), "FLASK_STATS_ENABLED": "true"}
+    if counter == "database":
+        env.pop("REDIS_URL", None)  # no Redis at all: counted straight into the tables
+    before = counted_views(meta, counter)
+    with gunicorn("folio:create_app()", env, args.workers, ROOT, log_for(f"beacon-{counter}")) as (
+        port,
+        master,
+    ):
+        load_env = {"BENCH_SLUGS_FILE": str(slugs_file)}
+        # Warm-up without counting it apart: all its views are counted too.
+        wrk(port, "/", args.warmup, args.connections, "beacon.lua", load_env)
+        result = measure(
+            port,
+            master,
+            "/",
+            seconds=args.seconds,
+            warmup=0,
+            connections=args.connections,
+            script="beacon.lua",
+            env=load_env,
+        )
+    result["views_counted"] = counted_views(meta, counter) - before
+    print(
+        f"beacon ({counter:8}) {result['rps']:8.0f} views/s p50 {result['p50_ms']} "
+        f"p99 {result['p99_ms']} ms, {result['cpu_ms_per_request']} ms CPU per view",
+        flush=True,
+    )
+    return result
+
+
+def counted_views(meta: dict[str, Any], counter: str) -> int:
+    """Views counted today so far, in Redis or in the table."""
+    today = datetime.now(UTC).date().isoformat()
+    if counter == "redis":
+        import redis
+
+        client = redis.Redis.from_url(meta["redis_url"])
+        total = sum(int(v) for v in client.hvals(f"folio:stats:{today}:views"))
+        client.close()
+        return total
+    from sqlalchemy import create_engine, text
+
+    from folio.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(meta["database_url"]))
+    with engine.connect() as connection:
+        total = connection.scalar(
+            text("SELECT coalesce(sum(views), 0) FROM stats_article_days WHERE day = :d"),
+            {"d": today},
+        )
+    engine.dispose()
+    return int(total or 0)
+
+
+def stats_markdown(stats: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "Stats (issue 19): cached reads with article statistics off and on, alternating "
+        "off/on/on/off in this run, and the view beacon's own cost.",
+        "",
+        "| Cached read | off req/s | on req/s | on/off | CPU ms/req off → on | errors |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in stats["reads"].items():
+        lines.append(
+            f"| {name} | {row['off_rps']:.0f} | {row['on_rps']:.0f} | {row['ratio']:.2f} "
+            f"| {row['off_cpu_ms']} → {row['on_cpu_ms']} | {row['errors']} |"
+        )
+    lines += [
+        "",
+        "| Beacon (counted in) | views/s | p50 ms | p99 ms | CPU ms/view | counted / answered "
+        "| errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for counter, row in stats["beacon"].items():
+        lines.append(
+            f"| {counter} | {row['rps']:.0f} | {row['p50_ms']} | {row['p99_ms']} "
+            f"| {row['cpu_ms_per_request']} | {row['views_counted']:,} / {row['requests']:,} "
+            f"(with warm-up) | {row['errors']} |"
+        )
+    page = stats["reads"].get("article page")
+    beacon = stats["beacon"].get("redis")
+    if page and beacon:
+        per_view = page["on_cpu_ms"] + beacon["cpu_ms_per_request"]
+        lines += [
+            "",
+            f"A counted view of a cached article costs {page['on_cpu_ms']} ms of server CPU "
+            f"for the page and {beacon['cpu_ms_per_request']} ms for its beacon "
+            f"(Redis): {per_view:.3f} ms in all.",
+        ]
+    return lines
+
+
+def stats_targets(stats: dict[str, Any]) -> list[dict[str, Any]]:
+    checks = []
+    for name, row in stats["reads"].items():
+        checks.append(
+            {
+                "target": f"cached read within 10% with stats on: {name}",
+                "met": row["ratio"] >= 0.9 and row["errors"] == 0,
+                "measured": f"{row['ratio']:.2f}× ({row['off_rps']:.0f} → {row['on_rps']:.0f})",
+            }
+        )
+    for counter, row in stats["beacon"].items():
+        checks.append(
+            {
+                "target": f"every beacon answered 204 is counted ({counter})",
+                "met": row["errors"] == 0 and row["views_counted"] >= row["requests"],
+                "measured": f"{row['views_counted']} counted, {row['requests']} measured "
+                f"(+ warm-up), {row['errors']} errors",
+            }
+        )
+    return checks
+
+
 # --- the run ------------------------------------------------------------------------------
 
 
@@ -584,6 +763,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "profiles": {},
     }
     print(f"machine: {report['machine']}\nversions: {report['versions']}", flush=True)
+    slugs_file = DATA / f"{args.db}-slugs.txt"
+    slugs_file.write_text("\n".join(published_slugs(meta)) + "\n")
+    if args.stats == "only":  # nothing in-process: the write mix would change the data
+        report["queries"] = {}
+        return stats_only(args, meta, report, slugs_file, log_for)
 
     # In-process: tokens, the deep cursor, SQL counts (cache off: what a miss costs).
     inproc = InProcess(meta, cached=False)
@@ -603,8 +787,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             inproc, f"Token {tokens['writer']}", meta["article_slug"]
         )
     report["queries"] = counts
-    slugs_file = DATA / f"{args.db}-slugs.txt"
-    slugs_file.write_text("\n".join(published_slugs(meta)) + "\n")
 
     measure_args = {
         "seconds": args.seconds,
@@ -664,9 +846,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if profile == args.profiles.split(",")[0] and args.memory_requests:
                 report["memory"] = memory_run(port, master, args, tokens)
             report["profiles"][profile]["endpoints"] = results
+    if args.stats == "include" and args.redis_url:
+        report["stats"] = stats_run(args, meta, slugs_file, log_for)
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     report["targets"] = evaluate(report, points)
+    return report
+
+
+def stats_only(
+    args: argparse.Namespace,
+    meta: dict[str, Any],
+    report: dict[str, Any],
+    slugs_file: Path,
+    log_for: Any,
+) -> dict[str, Any]:
+    """``--stats only``: the stats comparison alone (about 3 minutes at the defaults)."""
+    if not args.redis_url:
+        raise SystemExit("--stats only needs Redis (--redis-url): the cache is what is compared")
+    report["stats"] = stats_run(args, meta, slugs_file, log_for)
+    report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    report["targets"] = stats_targets(report["stats"])
     return report
 
 
@@ -787,6 +988,8 @@ def evaluate(report: dict[str, Any], points: list[Endpoint]) -> list[dict[str, A
             check(
                 f"no errors ({profile}): {point.name}", result["errors"] == 0, str(result["errors"])
             )
+    if report.get("stats"):
+        checks.extend(stats_targets(report["stats"]))
     memory = report.get("memory")
     if memory:
         check(
@@ -815,11 +1018,14 @@ def markdown(report: dict[str, Any]) -> str:
         f"Redis {'on' if s['redis'] else 'off'}. Data: "
         + ", ".join(f"{val:,} {k}" for k, val in report["data"]["counts"].items())
         + f" (generated in {report['data']['generation']['total_seconds']} s).",
-        "",
-        "| Endpoint | Profile | req/s | × Flask | p50 ms | p99 ms | CPU ms/req | SQL/req "
-        "| peak RSS MB | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    if report["baseline"] or report["profiles"]:  # not with --stats only
+        lines += [
+            "",
+            "| Endpoint | Profile | req/s | × Flask | p50 ms | p99 ms | CPU ms/req | SQL/req "
+            "| peak RSS MB | errors |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
     for name, result in report["baseline"].items():
         ratio = f"{result['rps'] / base:.2f}" if base else "-"
         lines.append(
@@ -854,6 +1060,8 @@ def markdown(report: dict[str, Any]) -> str:
             + " → ".join(str(point["rss_mb"]) for point in memory["curve"][::step])
             + f" MB (growth after the first 10 s: {memory['growth_mb']} MB).",
         ]
+    if report.get("stats"):
+        lines += stats_markdown(report["stats"])
     lines += ["", "| Target | Met | Measured |", "|---|---|---|"]
     for item in report["targets"]:
         lines.append(
@@ -887,6 +1095,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-seconds", type=float, default=300)
     parser.add_argument("--only", help="comma-separated parts of endpoint names")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--stats",
+        choices=("include", "only", "skip"),
+        default="include",
+        help="the stats comparison (cached reads with stats off and on, the beacon's cost)",
+    )
+    parser.add_argument("--stats-rounds", type=int, default=2, help="off/on pairs (ABBA)")
     parser.add_argument("--output", help="defaults to bench/results/<db>.json")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
@@ -895,12 +1110,14 @@ def main(argv: list[str] | None = None) -> int:
         args.redis_url = None
     sys.path.insert(0, str(ROOT / "src"))
     report = run(args)
-    output = Path(args.output) if args.output else RESULTS / f"{args.db}.json"
+    # The stats comparison alone has its own files and README section.
+    name = f"stats-{args.db}" if args.stats == "only" else args.db
+    output = Path(args.output) if args.output else RESULTS / f"{name}.json"
     output.write_text(json.dumps(report, indent=2) + "\n")
     table = markdown(report)
     output.with_suffix(".md").write_text(table)
     if not args.output:
-        write_readme_section(args.db, table)
+        write_readme_section(name, table)
     print(table)
     return 0
 

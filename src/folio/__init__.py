@@ -109,6 +109,7 @@ def register_tasks(app: Flask) -> None:
     from folio.exports.runner import init_exports
     from folio.media.uploads import init_media
     from folio.notifications import init_notifications
+    from folio.stats.runner import init_stats
     from folio.tasks import init_celery
     from folio.webhooks.runner import init_webhooks
 
@@ -121,6 +122,7 @@ def register_tasks(app: Flask) -> None:
     from folio.imports.jobs import init_imports
 
     init_imports(app)
+    init_stats(app)
 
 
 def register_caching(app: Flask) -> None:

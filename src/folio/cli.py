@@ -28,6 +28,9 @@ def register_commands(app: Flask) -> None:
     from folio.imports.commands import import_command
 
     app.cli.add_command(import_command)
+    from folio.stats.commands import stats_commands
+
+    app.cli.add_command(stats_commands)
 
 
 @click.command("seed-db")

@@ -161,6 +161,22 @@ class BaseConfig:
     SCHEDULE_CHECK_SECONDS = 15.0
     SCHEDULE_BEAT_SECONDS = 30.0
 
+    # Article statistics (folio.stats): views are counted in Redis (STATS_REDIS_URL, by
+    # default REDIS_URL) and rolled up into the tables every STATS_ROLLUP_SECONDS; without
+    # Redis, straight into the tables. Redis keeps a day's counts STATS_REDIS_DAYS days
+    # for the rollup; each article keeps its STATS_REFERRERS_KEPT top referrers a day.
+    # False: article pages send no beacon and views are not counted (figures stay).
+    STATS_ENABLED = True
+    STATS_REDIS_URL: str | None = None
+    STATS_KEY_PREFIX = "folio:stats:"
+    STATS_REDIS_DAYS = 8
+    STATS_ROLLUP_SECONDS = 300.0
+    STATS_REFERRERS_KEPT = 50
+    STATS_BEACON_MAX_BYTES = 2048
+    # Beacons per client address: a reader opening many articles stays far below it (one
+    # window: each one is a Redis round trip on every view).
+    RATELIMIT_STATS_BEACON = "120 per minute"
+
     MAIL_DEFAULT_SENDER = "Folio <no-reply@localhost>"
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25

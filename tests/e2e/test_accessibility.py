@@ -81,6 +81,9 @@ SIGNED_IN_PAGES: tuple[tuple[str, str], ...] = (
     ("export", "/settings/export"),
     ("admin-export", "/admin/export"),
     ("import", "/settings/import"),
+    ("my-stats", "/me/stats"),
+    ("article-stats", "/me/stats/{slug}"),
+    ("admin-stats", "/admin/stats?days=90"),
 )
 # Not HTML, or not Folio's own markup: feeds, the sitemap, the vendored Swagger UI.
 NOT_SWEPT = ("/atom.xml", "/sitemap.xml", "/api/v1/docs")

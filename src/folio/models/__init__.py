@@ -15,9 +15,11 @@ from folio.imports.models import ImportedItem, ImportRun, LegacyRedirect
 from folio.media.models import Media, MediaKind, article_media
 from folio.social.models import Follow
 from folio.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from folio.stats.models import ArticleDay, ReferrerDay, StatsSalt, StatsVisitor
 
 __all__ = [
     "Article",
+    "ArticleDay",
     "ArticleRevision",
     "Base",
     "Comment",
@@ -31,9 +33,12 @@ __all__ = [
     "Media",
     "MediaKind",
     "PendingEdit",
+    "ReferrerDay",
     "RevokedToken",
     "RevisionKind",
     "Role",
+    "StatsSalt",
+    "StatsVisitor",
     "Status",
     "Tag",
     "User",
