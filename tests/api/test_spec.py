@@ -96,6 +96,7 @@ def test_rate_limited_operations_document_429_with_retry_after(spec: dict[str, A
         ("/api/v1/articles/{slug}", "patch"),
         ("/api/v1/articles/{slug}/pending", "put"),
         ("/api/v1/articles/{slug}/pending/publish", "post"),
+        ("/api/v1/newsletter/subscriptions", "post"),
     }
     assert "Retry-After" in spec["components"]["responses"]["RateLimited"]["headers"]
 

@@ -48,6 +48,7 @@ def register_api(app: Flask) -> None:
     from folio.auth import api_v1 as auth
     from folio.comments import api_v1 as comments
     from folio.media import api_v1 as media
+    from folio.newsletter import api_v1 as newsletter
 
     # Documented errors are listed per operation, each in the one shape of errors.py.
     api.ERROR_SCHEMA = common.ErrorSchema
@@ -66,6 +67,7 @@ def register_api(app: Flask) -> None:
         api.register_blueprint(blueprint)
     api.register_blueprint(revisions.blp)
     api.register_blueprint(scheduling.blp)
+    api.register_blueprint(newsletter.blp)
     common.require_some_property(api.spec, "ArticleUpdate", "MeUpdate")
     app.view_functions[docs.DOCS_ENDPOINT] = docs.swagger_ui
     common.install(app)

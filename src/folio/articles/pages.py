@@ -56,6 +56,7 @@ def _editor_form(article: Article) -> ArticleForm:
             "body": text.body,
             "tags": ", ".join(text.tags),
             "cover_image": text.cover_image or "",
+            "send_email": article.send_email,
             "version": str(text.version),
             "pending_version": str(text.pending_version or ""),
         }
@@ -152,6 +153,7 @@ def new_article():
                 tags=split_tags(form.tags.data),
                 publish=action == "publish",
                 cover_image=form.cover_image.data or None,
+                send_email=bool(form.send_email.data),
             )
     except DomainError as error:
         apply_errors(form, error.errors)
@@ -194,6 +196,9 @@ def edit_article(slug: str):
         "tags": split_tags(form.tags.data),
         "cover_image": form.cover_image.data or None,
     }
+    if not article.is_published:
+        # Shown until publishing: a published article has been mailed already.
+        changes["send_email"] = bool(form.send_email.data)
     publishing = action == "publish" and not article.is_published
     try:
         with unit_of_work() as uow:

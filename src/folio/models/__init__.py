@@ -11,6 +11,7 @@ from folio.auth.models import RevokedToken
 from folio.comments.models import Comment
 from folio.core.models import Base, now_utc
 from folio.media.models import Media, MediaKind, article_media
+from folio.newsletter.models import Send, Subscriber
 from folio.social.models import Follow
 
 __all__ = [
@@ -27,7 +28,9 @@ __all__ = [
     "RevokedToken",
     "RevisionKind",
     "Role",
+    "Send",
     "Status",
+    "Subscriber",
     "Tag",
     "User",
     "article_media",

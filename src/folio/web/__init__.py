@@ -16,4 +16,5 @@ from folio.articles import pages as article_pages  # noqa: E402, F401
 from folio.articles import schedule_pages as schedule_pages  # noqa: E402, F401
 from folio.articles import share_pages as share_pages  # noqa: E402, F401
 from folio.media import pages as media_pages  # noqa: E402, F401
+from folio.newsletter import pages as newsletter_pages  # noqa: E402, F401
 from folio.web import actions, filters, views  # noqa: E402, F401
