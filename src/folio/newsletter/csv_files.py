@@ -60,14 +60,14 @@ def read_import(data: bytes, max_rows: int) -> ImportFile:
     """
     rows = csv.reader(io.StringIO(_decode(data), newline=""))
     result, seen = ImportFile(), set()
-    column = 0
+    column, header = 0, 0
     try:
         for number, row in enumerate(rows, start=1):
-            if number > max_rows + 1:
-                raise ValidationFailed({"file": [f"has more than {max_rows:,} rows"]})
             if number == 1 and (found := _email_column(row)) is not None:
-                column = found
+                column, header = found, 1
                 continue
+            if number - header > max_rows:
+                raise ValidationFailed({"file": [f"has more than {max_rows:,} rows"]})
             value = row[column].strip() if len(row) > column else ""
             if not value and not any(cell.strip() for cell in row):
                 continue  # blank lines

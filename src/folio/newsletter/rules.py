@@ -70,7 +70,13 @@ def _insert_ignoring(session: Session, table: Any, rows: list[dict[str, Any]]) -
     if not rows:
         return 0
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return _rowcount(session.execute(dialect.insert(table).values(rows).on_conflict_do_nothing()))
+    statement = dialect.insert(table).on_conflict_do_nothing()
+    if len(rows) == 1:
+        return _rowcount(session.execute(statement.values(rows[0])))
+    # Many rows: one statement compiled once, sent in batches (insertmanyvalues); a
+    # VALUES clause of 500 literal rows costs more to compile than to run.
+    result = session.execute(statement, rows)
+    return max(_rowcount(result), 0)
 
 
 def _rowcount(result: Any) -> int:
