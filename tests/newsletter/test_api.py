@@ -93,6 +93,8 @@ def test_a_writer_lists_and_removes_only_their_subscribers(app: Flask, api: Flas
         api.delete(f"/api/v1/newsletter/subscribers/{mine}", headers=ada_headers).status_code == 204
     )
     assert api.get("/api/v1/newsletter/subscribers", headers=ada_headers).get_json()["total"] == 0
+    beyond_integer = f"/api/v1/newsletter/subscribers/{2**40}"
+    assert api.delete(beyond_integer, headers=ada_headers).status_code == 404
 
 
 def test_an_admin_manages_the_site_list(app: Flask, api: FlaskClient) -> None:

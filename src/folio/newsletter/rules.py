@@ -141,7 +141,8 @@ def remove_subscriber(
     :raises NotFound: not on that list (another writer's subscriber is not found either).
     """
     check_list_access(actor, author_id)
-    subscriber = session.get(Subscriber, subscriber_id)
+    # An id beyond INTEGER is no row (and no database error).
+    subscriber = session.get(Subscriber, subscriber_id) if 0 < subscriber_id < 2**31 else None
     if subscriber is None or subscriber.author_id != author_id:
         raise NotFound("subscriber")
     session.delete(subscriber)
