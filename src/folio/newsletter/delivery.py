@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from celery import Celery, shared_task
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from folio.articles.events import ArticlePublished
 from folio.core.errors import ValidationFailed
@@ -77,17 +78,20 @@ def newsletter_fan_out(article_id: int) -> int:
     max_retries=8,
 )
 def newsletter_send_batch(send_ids: list[int]) -> int:
-    """Send each still-pending send of the batch; the number sent by this run."""
+    """Send each still-pending send of the batch; the number sent by this run.
+
+    Each send is claimed and its message composed in one short transaction, committed
+    before the message goes out, so no database lock is held while SMTP talks.
+    """
     sent = 0
-    composed: dict[int, tuple[Article, User]] = {}
     for send_id in send_ids:
         with unit_of_work() as uow:
             send = newsletter.claim_send(uow.session, send_id)
             if send is None:
                 continue
-            email, article_id = send.email, send.article_id
+            email = send.email
+            message = _message_for(uow.session, send.article_id, email)
         try:
-            message = _message_for(composed, article_id, email)
             if message is not None:
                 send_mail(email, message.subject, message.text, message.headers, message.html)
         except Exception:
@@ -100,22 +104,12 @@ def newsletter_send_batch(send_ids: list[int]) -> int:
     return sent
 
 
-def _message_for(
-    cache: dict[int, tuple[Article, User]], article_id: int, email: str
-) -> emails.Message | None:
-    from folio.core.uow import current_session
-
-    if article_id not in cache:
-        session = current_session()
-        article = session.get(Article, article_id)
-        if article is None or not article.is_published:
-            return None
-        author = session.get(User, article.author_id)
-        if author is None:
-            return None
-        cache[article_id] = (article, author)
-    article, author = cache[article_id]
-    return emails.article_message(article, author, email)
+def _message_for(session: Session, article_id: int, email: str) -> emails.Message | None:
+    article = session.get(Article, article_id)
+    if article is None or not article.is_published:
+        return None  # unpublished or deleted since: the claim is spent, nothing goes out
+    author = session.get(User, article.author_id)
+    return emails.article_message(article, author, email) if author is not None else None
 
 
 @shared_task(
@@ -126,12 +120,11 @@ def _message_for(
 )
 def newsletter_confirmation(email: str, author_id: int | None) -> bool:
     """Mail the signed confirmation link (made here: no broker ever holds it)."""
-    from folio.core.uow import current_session
-
-    author = current_session().get(User, author_id) if author_id is not None else None
-    if author_id is not None and (author is None or not author.is_active):
-        return False
-    message = emails.confirmation(email, author)
+    with unit_of_work() as uow:
+        author = uow.session.get(User, author_id) if author_id is not None else None
+        if author_id is not None and (author is None or not author.is_active):
+            return False
+        message = emails.confirmation(email, author)
     send_mail(email, message.subject, message.text)
     return True
 
@@ -165,12 +158,12 @@ def _valid(addresses: list[str]) -> list[str]:
     return valid
 
 
-def queue_import(actor: User, addresses: list[str], author_id: int | None, consent: bool) -> int:
+def queue_import(actor_id: int, addresses: list[str], author_id: int | None, consent: bool) -> int:
     """Hand an import to the workers, a chunk per task; the number of chunks."""
     chunk = int(current_app.config["NEWSLETTER_IMPORT_CHUNK"])
     chunks = [addresses[start : start + chunk] for start in range(0, len(addresses), chunk)]
     for part in chunks:
-        run_task("newsletter_import", actor.id, part, author_id, consent)
+        run_task("newsletter_import", actor_id, part, author_id, consent)
     return len(chunks)
 
 

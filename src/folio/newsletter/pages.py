@@ -197,7 +197,10 @@ def newsletter_import():
         form.file.errors = ["Choose a CSV file to import."]
         return newsletter_subscribers(form, 400)
     try:
-        rules.check_list_access(signed_in_user(), author_id)
+        # In a unit of work that ends before the import is queued (see subscribing.py).
+        with unit_of_work():
+            user_id = signed_in_user().id
+            rules.check_list_access(signed_in_user(), author_id)
         data = upload.read(int(current_app.config["NEWSLETTER_IMPORT_MAX_BYTES"]) + 1)
         if len(data) > int(current_app.config["NEWSLETTER_IMPORT_MAX_BYTES"]):
             raise DomainError(_import_too_large())
@@ -205,7 +208,7 @@ def newsletter_import():
     except DomainError as error:
         form.file.errors = error.errors.get("file") or [error.message]
         return newsletter_subscribers(form, error.status_code)
-    delivery.queue_import(signed_in_user(), found.addresses, author_id, bool(form.consent.data))
+    delivery.queue_import(user_id, found.addresses, author_id, bool(form.consent.data))
     flash(_import_message(found, bool(form.consent.data)), "success")
     return redirect(_back_to(which))
 

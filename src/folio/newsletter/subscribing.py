@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from folio.core.uow import current_session
+from folio.core.uow import unit_of_work
 from folio.newsletter import rules
 from folio.tasks import run_task
 
@@ -27,10 +27,12 @@ def request_subscription(raw_email: Any, author_username: str | None) -> None:
     :raises ValidationFailed: the address is malformed (``email``).
     :raises NotFound: no such author (``author``).
     """
-    session = current_session()
     email = rules.normalise_address(raw_email)
-    author = rules.list_owner(session, author_username)
-    author_id = author.id if author is not None else None
-    if rules.is_subscribed(session, email, author_id):
-        return
+    # The reads end with their transaction, before the mail is queued: an eager task in
+    # this request opens a session of its own (on SQLite it would wait for our lock).
+    with unit_of_work() as uow:
+        author = rules.list_owner(uow.session, author_username)
+        author_id = author.id if author is not None else None
+        if rules.is_subscribed(uow.session, email, author_id):
+            return
     run_task("newsletter_confirmation", email, author_id)
