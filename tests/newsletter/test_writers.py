@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -194,17 +195,28 @@ def test_the_editor_switch_is_on_by_default_and_can_be_turned_off(
     signed_in: FlaskClient, session: Session, writer: User
 ) -> None:
     page = signed_in.get("/articles/new").get_data(as_text=True)
-    assert 'id="send_email"' in page
-    assert (
-        "checked"
-        in page.split('id="send_email"')[0].rsplit("<input", 1)[1]
-        + page.split('id="send_email"')[1].split(">")[0]
-    )
+    box = re.search(r"<input[^>]*id=\"send_email\"[^>]*>", page)
+    assert box is not None
+    assert "checked" in box.group(0)
     answer = signed_in.post(
         "/articles/new",
-        data={"title": "Quiet one", "description": "d", "body": "b", "action": "draft"},
+        data={
+            "title": "Quiet one",
+            "description": "d",
+            "body": "b",
+            "action": "draft",
+            "send_email_shown": "1",
+        },
     )
     assert answer.status_code == 302
     article = session.scalar(select(Article).where(Article.title == "Quiet one"))
     assert article is not None
     assert article.send_email is False
+    # A form without the box (an older page, a script) leaves the mail on.
+    signed_in.post(
+        "/articles/new",
+        data={"title": "Loud one", "description": "d", "body": "b", "action": "draft"},
+    )
+    loud = session.scalar(select(Article).where(Article.title == "Loud one"))
+    assert loud is not None
+    assert loud.send_email is True
