@@ -190,3 +190,20 @@ def test_confirmation_mail_is_plain_and_names_no_other_reader(
     (mail,) = inbox.wait_for("solo@example.com")
     assert "new articles on Folio" in text_part(mail)
     assert mail["List-Unsubscribe"] is None  # not a list mail: one message, asked for
+
+
+@pytest.mark.parametrize("newsletter_settings", [{"PUBLIC_CACHE": True, "WTF_CSRF_ENABLED": True}])
+def test_the_public_cache_serves_the_pages_and_their_form_still_works(
+    client: FlaskClient, session: Session, inbox: Inbox
+) -> None:
+    author = UserFactory(username="ada")
+    slug = ArticleFactory(author=author).slug
+    for path in ("/", "/@ada", f"/articles/{slug}"):
+        assert client.get(path).headers["X-Folio-Cache"] == "miss", path
+        cached = client.get(path)
+        assert cached.headers["X-Folio-Cache"] == "hit", path
+        assert 'action="/newsletter/subscribe"' in cached.get_data(as_text=True)
+    # The form from the cached page, as is (no token, no cookie): it works.
+    answer = client.post("/newsletter/subscribe", data={"email": "cached@example.com"})
+    assert answer.status_code == 200
+    inbox.wait_for("cached@example.com")
