@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from celery import Celery, shared_task
 from flask import Flask, current_app
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from folio.articles.events import ArticlePublished
@@ -53,16 +54,24 @@ def _spacing() -> tuple[int, float]:
     return size, 60.0 * size / rate
 
 
-@shared_task(name="folio.tasks.newsletter_fan_out")
+# Both are idempotent, so a database that was busy (SQLite's lock) is simply tried again.
+_BUSY = (*RETRYABLE, OperationalError)
+
+
+@shared_task(
+    name="folio.tasks.newsletter_fan_out", autoretry_for=_BUSY, retry_backoff=True, max_retries=5
+)
 def newsletter_fan_out(article_id: int) -> int:
     """Queue an article's sends and their batches; the number of sends still to go."""
     stale = timedelta(seconds=int(current_app.config["NEWSLETTER_STALE_CLAIM_SECONDS"]))
     with unit_of_work() as uow:
+        # A write first: on SQLite a transaction that read first could not upgrade to a
+        # write once another process wrote meanwhile ("database is locked", at once).
+        newsletter.give_up_stale_claims(uow.session, article_id, stale)
         article = uow.session.get(Article, article_id)
         if article is None:
             return 0
         newsletter.queue_sends(uow.session, article.id, newsletter.recipients(uow.session, article))
-        newsletter.give_up_stale_claims(uow.session, article.id, stale)
         pending = newsletter.pending_sends(uow.session, article.id)
     size, seconds = _spacing()
     for number, start in enumerate(range(0, len(pending), size)):
@@ -129,7 +138,9 @@ def newsletter_confirmation(email: str, author_id: int | None) -> bool:
     return True
 
 
-@shared_task(name="folio.tasks.newsletter_import")
+@shared_task(
+    name="folio.tasks.newsletter_import", autoretry_for=_BUSY, retry_backoff=True, max_retries=5
+)
 def newsletter_import(
     actor_id: int, addresses: list[str], author_id: int | None, consent: bool
 ) -> int:
