@@ -20,6 +20,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(publish)
     app.cli.add_command(publish_due)
     app.cli.add_command(media_commands)
+    from folio.newsletter.cli import newsletter_commands
+
+    app.cli.add_command(newsletter_commands)
 
 
 @click.command("seed-db")

@@ -250,3 +250,21 @@ def test_batches_are_spaced_to_keep_the_configured_rate(
     # 12 a minute in batches of 2: a batch every 10 s.
     assert [len(ids) for ids, _ in queued] == [2, 2, 1]
     assert [countdown for _, countdown in queued] == [0.0, 10.0, 20.0]
+
+
+def test_send_pending_finishes_what_a_worker_left(
+    app: Flask, session: Session, author: User, inbox: Inbox
+) -> None:
+    _subscribe(session, "late@example.com", author)
+    draft = _draft(author, send_email=False)
+    _publish(session, author, draft)
+    with unit_of_work(session):
+        draft.send_email = True
+        newsletter.queue_sends(session, draft.id, ["late@example.com"])  # never batched
+    result = app.test_cli_runner().invoke(args=["newsletter", "send-pending"])
+    assert result.exit_code == 0, result.output
+    assert "1 article(s) with pending mails queued again." in result.output
+    inbox.wait_for("late@example.com")
+    again = app.test_cli_runner().invoke(args=["newsletter", "send-pending"])
+    assert "0 article(s)" in again.output
+    assert len(inbox.messages) == 1

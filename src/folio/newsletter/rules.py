@@ -213,6 +213,17 @@ def pending_sends(session: Session, article_id: int) -> list[int]:
     )
 
 
+def articles_with_pending_sends(session: Session) -> list[int]:
+    return list(
+        session.scalars(
+            select(Send.article_id)
+            .where(Send.status.in_((SendStatus.PENDING, SendStatus.SENDING)))
+            .distinct()
+            .order_by(Send.article_id)
+        )
+    )
+
+
 def claim_send(session: Session, send_id: int) -> Send | None:
     """Take a pending send for this worker (pending -> sending in one UPDATE): exactly one
     of any number of workers gets it. The send, or None when another had it."""
