@@ -78,7 +78,8 @@ def article_message(article: Article, author: User, email: str) -> Message:
     text = (
         f"{article.title}\nby {author.name}\n\n{article.description}\n\n"
         f"{article.body.strip()}\n\n---\nRead it online: {read_online}\n\n"
-        f"You get this because you subscribed to {author.name} on Folio, or follow them.\n"
+        f"You get this because you asked for new articles by {author.name} (or all of\n"
+        "Folio), or follow them.\n"
         f"Unsubscribe in one click: {unsubscribe}\n"
     )
     return Message(
