@@ -108,6 +108,7 @@ def register_tasks(app: Flask) -> None:
     from folio.articles.schedule_runner import init_scheduling
     from folio.exports.runner import init_exports
     from folio.media.uploads import init_media
+    from folio.newsletter.delivery import init_newsletter
     from folio.notifications import init_notifications
     from folio.stats.runner import init_stats
     from folio.tasks import init_celery
@@ -123,6 +124,7 @@ def register_tasks(app: Flask) -> None:
 
     init_imports(app)
     init_stats(app)
+    init_newsletter(app)
 
 
 def register_caching(app: Flask) -> None:

@@ -31,6 +31,9 @@ def register_commands(app: Flask) -> None:
     from folio.stats.commands import stats_commands
 
     app.cli.add_command(stats_commands)
+    from folio.newsletter.cli import newsletter_commands
+
+    app.cli.add_command(newsletter_commands)
 
 
 @click.command("seed-db")

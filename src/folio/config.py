@@ -265,6 +265,19 @@ class BaseConfig:
     IMPORT_MAX_RATIO = 100
     RATELIMIT_IMPORT = "10 per minute;60 per hour"
     RATELIMIT_IMPORT_ACCOUNT = "10 per minute;60 per hour"
+    # Newsletter (folio.newsletter): confirmation links expire; articles go out in batches
+    # at this rate; an import is capped in rows and bytes and handled by tasks in chunks.
+    NEWSLETTER_CONFIRM_MAX_AGE = 3 * 24 * 3600
+    NEWSLETTER_BATCH_SIZE = 50
+    NEWSLETTER_RATE_PER_MINUTE = 600
+    # A claim older than this whose worker never said how it went is given up (not resent).
+    NEWSLETTER_STALE_CLAIM_SECONDS = 900
+    NEWSLETTER_IMPORT_MAX_ROWS = 100_000
+    NEWSLETTER_IMPORT_MAX_BYTES = 8 * 1024 * 1024
+    NEWSLETTER_IMPORT_CHUNK = 1000
+    # Subscribing: per client, and per address (each request may mail a confirmation).
+    RATELIMIT_NEWSLETTER = "10 per minute;60 per hour"
+    RATELIMIT_NEWSLETTER_ACCOUNT = "3 per hour;6 per day"
 
 
 class DevelopmentConfig(BaseConfig):

@@ -21,6 +21,8 @@ class OutgoingMail:
     subject: str
     body: str
     headers: dict[str, str] = field(default_factory=dict)
+    # An HTML alternative to ``body`` (newsletters); None: plain text only.
+    html: str | None = None
 
 
 def outbox() -> list[OutgoingMail]:
@@ -28,12 +30,21 @@ def outbox() -> list[OutgoingMail]:
     return current_app.extensions.setdefault("folio_outbox", [])
 
 
-def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
-    """Send one plain-text message now (callers queue it after their commit).
+def send_mail(
+    to: str,
+    subject: str,
+    body: str,
+    headers: dict[str, str] | None = None,
+    html: str | None = None,
+) -> None:
+    """Send one message now (callers queue it after their commit): plain text, and an
+    HTML alternative when ``html`` is given.
 
     :param headers: extra headers, e.g. ``List-Unsubscribe`` on notifications.
     """
-    message = OutgoingMail(to=to, subject=subject, body=body, headers=dict(headers or {}))
+    message = OutgoingMail(
+        to=to, subject=subject, body=body, headers=dict(headers or {}), html=html
+    )
     if current_app.testing:
         outbox().append(message)
     if current_app.config.get("MAIL_TO_LOG"):
@@ -49,6 +60,7 @@ def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None =
             subject=subject,
             recipients=[to],
             body=body,
+            html=html,
             sender=current_app.config["MAIL_DEFAULT_SENDER"],
             extra_headers=message.headers or None,
         )

@@ -1,7 +1,8 @@
 """Email notifications: what triggers them, and the unsubscribe link they carry.
 
-Three domain events send email: a comment on your article, a new article from someone
-you follow, and a password reset you asked for. Their subscribers run after the unit of
+Two domain events send email here: a comment on your article, and a password reset you
+asked for (a new article from someone you follow goes out with the newsletter,
+folio.newsletter: one list, one unsubscribe). Their subscribers run after the unit of
 work committed, wherever it ran (a request, a ``flask`` command, a Celery task), and
 queue the task that sends the email. Bulk writes that record no such event
 (``flask seed-db``, tests' factories) notify nobody.
@@ -19,7 +20,6 @@ from werkzeug.exceptions import NotFound
 
 from folio.accounts import rules as accounts
 from folio.accounts.events import PasswordResetRequested
-from folio.articles.events import ArticlePublished
 from folio.comments.events import CommentAdded
 from folio.core.events import subscribe
 from folio.core.uow import current_session, unit_of_work
@@ -88,10 +88,6 @@ def base_url() -> str:
     return str(current_app.config["PUBLIC_URL"])
 
 
-def _on_article_published(event: ArticlePublished) -> None:
-    run_task("notify_new_article", event.article_id, base_url())
-
-
 def _on_comment_added(event: CommentAdded) -> None:
     run_task("notify_comment", event.comment_id, base_url())
 
@@ -103,6 +99,5 @@ def _on_password_reset_requested(event: PasswordResetRequested) -> None:
 
 def init_notifications(app: Flask) -> None:
     app.register_blueprint(bp)
-    subscribe(_on_article_published, ArticlePublished)  # type: ignore[arg-type]
     subscribe(_on_comment_added, CommentAdded)  # type: ignore[arg-type]
     subscribe(_on_password_reset_requested, PasswordResetRequested)  # type: ignore[arg-type]

@@ -270,50 +270,11 @@ def notify_comment(comment_id: int, base_url: str) -> bool:
     max_retries=5,
 )
 def notify_new_article(article_id: int, base_url: str) -> int:
-    """Tell each follower of the author about a newly published article; the count sent.
+    """Followers of the author are mailed with the newsletter's subscribers now (one
+    list, one send per address): a message queued by an older release goes that way."""
+    from folio.newsletter.delivery import newsletter_fan_out
 
-    Each recipient has its own key, so a retry after a failure part-way sends only to
-    those not yet reached.
-    """
-    from sqlalchemy import select
-
-    from folio.extensions import db
-    from folio.models import Article, Follow, User
-    from folio.notifications import unsubscribe_url
-
-    article = db.session.get(Article, article_id)
-    if article is None or not article.is_published:
-        return 0
-    author = db.session.get(User, article.author_id)
-    if author is None:
-        return 0
-    followers = db.session.scalars(
-        select(User)
-        .join(Follow, Follow.follower_id == User.id)
-        .where(
-            Follow.followee_id == author.id,
-            User.is_active.is_(True),
-            User.email_notifications.is_(True),
-        )
-        .order_by(User.id)
-    )
-    link = external_url(base_url, "web.article", slug=article.slug)
-    sent = 0
-    for follower in followers:
-        unsubscribe = unsubscribe_url(base_url, follower)
-        body = (
-            f"Hello {follower.name},\n\n{author.name} published \u201c{article.title}\u201d.\n\n"
-            f"{article.description}\n\nRead it: {link}\n\n"
-            f"You get this because you follow {author.name}. Stop these emails: {unsubscribe}\n"
-        )
-        sent += mail_once(
-            f"article:{article.id}:{follower.id}",
-            follower.email,
-            f"{author.name} published \u201c{article.title}\u201d",
-            body,
-            headers=_unsubscribe_headers(unsubscribe),
-        )
-    return sent
+    return int(newsletter_fan_out(article_id))
 
 
 @shared_task(name="folio.tasks.publish_article")

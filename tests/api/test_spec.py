@@ -100,6 +100,7 @@ def test_rate_limited_operations_document_429_with_retry_after(spec: dict[str, A
         ("/api/v1/webhooks/{endpoint_id}/test", "post"),
         ("/api/v1/webhooks/deliveries/{delivery_id}/redeliver", "post"),
         ("/api/v1/exports", "post"),
+        ("/api/v1/newsletter/subscriptions", "post"),
     }
     assert "Retry-After" in spec["components"]["responses"]["RateLimited"]["headers"]
 

@@ -84,6 +84,7 @@ SIGNED_IN_PAGES: tuple[tuple[str, str], ...] = (
     ("my-stats", "/me/stats"),
     ("article-stats", "/me/stats/{slug}"),
     ("admin-stats", "/admin/stats?days=90"),
+    ("newsletter-subscribers", "/newsletter/subscribers"),
 )
 # Not HTML, or not Folio's own markup: feeds, the sitemap, the vendored Swagger UI.
 NOT_SWEPT = ("/atom.xml", "/sitemap.xml", "/api/v1/docs")

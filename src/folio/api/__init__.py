@@ -51,6 +51,7 @@ def register_api(app: Flask) -> None:
     from folio.media import api_v1 as media
     from folio.webhooks import api_v1 as webhooks
     from folio.stats import api_v1 as stats
+    from folio.newsletter import api_v1 as newsletter
 
     # Documented errors are listed per operation, each in the one shape of errors.py.
     api.ERROR_SCHEMA = common.ErrorSchema
@@ -72,6 +73,7 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(webhooks.blp)
     api.register_blueprint(exports.blp)
     api.register_blueprint(stats.blp)
+    api.register_blueprint(newsletter.blp)
     common.require_some_property(api.spec, "ArticleUpdate", "MeUpdate")
     app.view_functions[docs.DOCS_ENDPOINT] = docs.swagger_ui
     common.install(app)

@@ -127,6 +127,7 @@ class Articles(MethodView):
             tags=args.get("tags") or [],
             publish=args["publish"],
             cover_image=args.get("cover_image"),
+            send_email=args["send_email"],
         )
         if args.get("publish_at") is not None:
             scheduling_api.schedule_new(current_session(), user, article, args)

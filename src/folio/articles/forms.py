@@ -27,6 +27,8 @@ class ArticleForm(FlaskForm):
     # The cover: one of the writer's uploads, by URL (the editor's script or a file below).
     cover_image = HiddenField("Cover image")
     remove_cover = BooleanField("Remove the cover")
+    # Newsletter: mail the article to subscribers and email-following members on publishing.
+    send_email = BooleanField("Also send by email to my subscribers when published", default=True)
     # Without JavaScript: a picture added at the end of the body when the form is sent.
     image_alt = StringField(
         "Alt text",

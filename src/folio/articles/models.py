@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,6 +78,11 @@ class Article(TimestampMixin, Base):
     # Counted by the rules whenever the body changes: cards show reading time without
     # loading bodies.
     word_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # Newsletter: mail the article to its subscribers when it is published (the writer's
+    # "also send by email" switch).
+    send_email: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
     # Bumped on every change; the APIs' ETags come from it.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

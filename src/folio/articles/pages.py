@@ -56,6 +56,7 @@ def _editor_form(article: Article) -> ArticleForm:
             "body": text.body,
             "tags": ", ".join(text.tags),
             "cover_image": text.cover_image or "",
+            "send_email": article.send_email,
             "version": str(text.version),
             "pending_version": str(text.pending_version or ""),
         }
@@ -116,6 +117,15 @@ def _take_uploads(form: ArticleForm) -> None:
     form.image_decorative.data = False
 
 
+# The editor says it showed the "also send by email" box: an unticked box sends nothing,
+# and a form without the box (an older page, a script) must not turn the mail off.
+_SEND_EMAIL_SHOWN = "send_email_shown"
+
+
+def _send_email(form: ArticleForm, *, default: bool) -> bool:
+    return bool(form.send_email.data) if _SEND_EMAIL_SHOWN in request.form else default
+
+
 def _action() -> str:
     action = request.form.get("action", "draft")
     return action if action in ACTIONS else "draft"
@@ -152,6 +162,7 @@ def new_article():
                 tags=split_tags(form.tags.data),
                 publish=action == "publish",
                 cover_image=form.cover_image.data or None,
+                send_email=_send_email(form, default=True),
             )
     except DomainError as error:
         apply_errors(form, error.errors)
@@ -194,6 +205,9 @@ def edit_article(slug: str):
         "tags": split_tags(form.tags.data),
         "cover_image": form.cover_image.data or None,
     }
+    if not article.is_published and _SEND_EMAIL_SHOWN in request.form:
+        # Shown until publishing: a published article has been mailed already.
+        changes["send_email"] = _send_email(form, default=article.send_email)
     publishing = action == "publish" and not article.is_published
     try:
         with unit_of_work() as uow:

@@ -114,6 +114,7 @@ class ArticleView:
     cover: CoverView | None = None
     publish_at: datetime | None = None
     word_count: int = 0
+    send_email: bool = True
 
     @property
     def reading_minutes(self) -> int:
@@ -140,6 +141,7 @@ class ArticleView:
             cover=CoverView.of(article.cover) if article.cover else None,
             word_count=article.word_count,
             publish_at=article.publish_at,
+            send_email=article.send_email,
         )
 
 

@@ -52,6 +52,8 @@ class ArticleChanges(TypedDict, total=False):
     tags: Sequence[str] | None
     # The URL of one of the writer's uploaded images (as POST /media answers), or None.
     cover_image: str | None
+    # "Also send by email": mail the article to its newsletter when it is published.
+    send_email: bool
 
 
 def _render_body(session: Session, body: str) -> tuple[str, list[int]]:
@@ -153,6 +155,7 @@ def create_article(
     publish: bool = False,
     cover_image: str | None = None,
     editing_session: str | None = None,
+    send_email: bool = True,
 ) -> Article:
     """Write a new article, as a draft or published at once.
 
@@ -176,6 +179,7 @@ def create_article(
         body_html=body_html,
         word_count=count_words(body),
         cover=cover,
+        send_email=bool(send_email),
         author=actor,
         tags=_tags_by_name(session, tag_names),
         status=Status.PUBLISHED.value if publish else Status.DRAFT.value,
@@ -234,6 +238,8 @@ def update_article(
         cover = media.own_cover(session, actor, changes.get("cover_image"))
         article.cover_id = cover.id if cover is not None else None
         article.cover = cover
+    if "send_email" in changes:
+        article.send_email = bool(changes["send_email"])
     if title != article.title:
         article.title = title
         if article.published_at is None:

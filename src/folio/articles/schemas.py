@@ -74,6 +74,13 @@ class ArticleCreateSchema(Schema):
             "article is a draft that only you see, until `POST /articles/{slug}/publish`."
         },
     )
+    send_email = StrictBoolean(
+        load_default=True,
+        metadata={
+            "description": "Also send by email: mail the article to your newsletter subscribers "
+            "(and members who follow you with email on) when it is published (default true)."
+        },
+    )
 
 
 class ArticleUpdateSchema(ChangesSchema):
@@ -101,6 +108,13 @@ class ArticleUpdateSchema(ChangesSchema):
             "description": "Schedule (or move) the draft's publication: ISO 8601 with an "
             "offset, in the future, at most a year ahead; null cancels the schedule.",
             "example": "2027-01-31T09:00:00Z",
+        },
+    )
+    send_email = StrictBoolean(
+        metadata={
+            "description": "Also send by email: mail the article to your newsletter subscribers "
+            "(and members who follow you with email on) when it is published; no effect "
+            "once published."
         },
     )
 
@@ -164,6 +178,9 @@ class ArticleSummarySchema(Schema):
 
 class ArticleSchema(ArticleSummarySchema):
     body = fields.String(required=True, metadata={"description": "The Markdown source."})
+    send_email = fields.Boolean(
+        required=True, metadata={"description": "Whether publishing mails the article."}
+    )
     body_html = fields.String(
         required=True,
         metadata={"description": "The body rendered to sanitised HTML."},

@@ -13,6 +13,7 @@ from folio.core.models import Base, now_utc
 from folio.exports.models import Export
 from folio.imports.models import ImportedItem, ImportRun, LegacyRedirect
 from folio.media.models import Media, MediaKind, article_media
+from folio.newsletter.models import Send, Subscriber
 from folio.social.models import Follow
 from folio.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from folio.stats.models import ArticleDay, ReferrerDay, StatsSalt, StatsVisitor
@@ -39,7 +40,9 @@ __all__ = [
     "Role",
     "StatsSalt",
     "StatsVisitor",
+    "Send",
     "Status",
+    "Subscriber",
     "Tag",
     "User",
     "WebhookAttempt",
