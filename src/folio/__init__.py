@@ -106,6 +106,7 @@ def register_security(app: Flask) -> None:
 
 def register_tasks(app: Flask) -> None:
     from folio.articles.schedule_runner import init_scheduling
+    from folio.federation.tasks import init_federation
     from folio.media.uploads import init_media
     from folio.notifications import init_notifications
     from folio.tasks import init_celery
@@ -114,6 +115,7 @@ def register_tasks(app: Flask) -> None:
     init_notifications(app)
     init_media(app)
     init_scheduling(app)
+    init_federation(app)
 
 
 def register_caching(app: Flask) -> None:

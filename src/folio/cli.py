@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from folio.core.events import ContentChanged
 from folio.core.uow import unit_of_work
+from folio.federation.commands import federation_commands
 
 
 def register_commands(app: Flask) -> None:
@@ -20,6 +21,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(publish)
     app.cli.add_command(publish_due)
     app.cli.add_command(media_commands)
+    app.cli.add_command(federation_commands)
 
 
 @click.command("seed-db")

@@ -15,5 +15,6 @@ from folio.articles import history as article_history  # noqa: E402, F401
 from folio.articles import pages as article_pages  # noqa: E402, F401
 from folio.articles import schedule_pages as schedule_pages  # noqa: E402, F401
 from folio.articles import share_pages as share_pages  # noqa: E402, F401
+from folio.federation import pages as federation_pages  # noqa: E402, F401
 from folio.media import pages as media_pages  # noqa: E402, F401
 from folio.web import actions, filters, views  # noqa: E402, F401

@@ -1,0 +1,232 @@
+"""Receiving activities: the per-actor and shared inboxes.
+
+Order of checks, cheapest first: size cap, JSON shape, blocked domain, HTTP signature
+(Digest, Date within the skew, the signer's key, refetched once for rotated keys), the
+signer being the activity's actor, then idempotency by activity id. Anything refused
+changes nothing. Accepted activities are handled in one unit of work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from folio.core.errors import DomainError
+from folio.core.uow import current_session, unit_of_work
+from folio.federation import delivery, queries, remote, rules, signatures
+from folio.federation.documents import CONTEXT, Urls
+from folio.federation.models import RemoteActor
+from folio.models import User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Incoming:
+    session: Session
+    urls: Urls
+    actor: RemoteActor
+    activity: dict[str, Any]
+    # Deliveries queued while handling it (an Accept), sent after the commit.
+    queued: list[int]
+
+    @property
+    def object(self) -> Any:
+        return self.activity.get("object")
+
+    @property
+    def object_id(self) -> str | None:
+        obj = self.object
+        value = obj.get("id") if isinstance(obj, dict) else obj
+        return value if isinstance(value, str) else None
+
+
+def refuse(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"error": message}), status
+
+
+def receive(username: str | None) -> Any:
+    """Handle one POST to an inbox (``username`` None: the shared inbox)."""
+    if not remote.enabled():
+        return refuse(404, "federation is off")
+    if username is not None and queries.local_user(current_session(), username) is None:
+        return refuse(404, "no such actor")
+    request.max_content_length = int(current_app.config["FEDERATION_INBOX_MAX_BYTES"])
+    try:
+        body = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return refuse(413, "the activity is too large")
+    activity = _parse(body)
+    if activity is None:
+        return refuse(400, "the body is not an activity (JSON with id, type and actor)")
+    actor_uri = activity["actor"]
+    if rules.is_blocked(current_session(), actor_uri):
+        return refuse(403, "this server is blocked here")
+    try:
+        key_id = signatures.verify_request(
+            request.method,
+            request.full_path.rstrip("?"),
+            {k.lower(): v for k, v in request.headers.items()},
+            body,
+            remote.public_key,
+            max_skew=float(current_app.config["FEDERATION_MAX_CLOCK_SKEW"]),
+        )
+    except signatures.SignatureError as exc:
+        log.info("inbox refused an activity from %s: %s", actor_uri, exc)
+        return refuse(401, f"signature refused: {exc}")
+    signer = queries.actor_by_key_id(current_session(), key_id)
+    if signer is None or signer.uri != actor_uri:
+        return refuse(401, "the signer is not the activity's actor")
+    return _handle(signer.id, activity)
+
+
+def _parse(body: bytes) -> dict[str, Any] | None:
+    try:
+        activity = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(activity, dict):
+        return None
+    fields = (activity.get("id"), activity.get("type"), activity.get("actor"))
+    if not all(isinstance(value, str) and value for value in fields):
+        return None
+    if not str(activity["actor"]).startswith(("https://", "http://")):
+        return None
+    return activity
+
+
+def _handle(actor_id: int, activity: dict[str, Any]) -> Any:
+    queued: list[int] = []
+    try:
+        with unit_of_work() as uow:
+            actor = uow.session.get(RemoteActor, actor_id)
+            assert actor is not None  # noqa: S101 - the signer was just stored
+            if not rules.first_time(uow.session, activity["id"], actor.uri, activity["type"]):
+                return Response(status=202)  # a redelivery: already taken in
+            handler = HANDLERS.get(str(activity["type"]))
+            if handler is not None:
+                handler(Incoming(uow.session, remote.urls(), actor, activity, queued))
+    except DomainError as exc:
+        return refuse(422, exc.message)
+    delivery.schedule(queued)
+    return Response(status=202)
+
+
+# --- one handler per activity type ------------------------------------------------------
+
+
+def _local_user(incoming: Incoming, uri: str | None) -> User | None:
+    urls = incoming.urls
+    if not uri or not uri.startswith(urls.base + "/users/"):
+        return None
+    return queries.local_user(incoming.session, uri[len(urls.base + "/users/") :])
+
+
+def on_follow(incoming: Incoming) -> None:
+    user = _local_user(incoming, incoming.object_id)
+    if user is None:
+        return
+    rules.add_follower(incoming.session, user, incoming.actor, incoming.activity["id"])
+    me = incoming.urls.actor(user.username)
+    accept = {
+        "@context": CONTEXT[0],
+        "id": f"{me}#accepts/{uuid.uuid4().hex}",
+        "type": "Accept",
+        "actor": me,
+        "object": {k: v for k, v in incoming.activity.items() if k != "@context"},
+    }
+    incoming.queued += delivery.queue(user.id, accept, [incoming.actor.inbox])
+
+
+def on_undo(incoming: Incoming) -> None:
+    obj = incoming.object
+    kind = obj.get("type") if isinstance(obj, dict) else None
+    if kind == "Follow" and isinstance(obj, dict):
+        target = obj.get("object")
+        user = _local_user(incoming, target if isinstance(target, str) else None)
+        if user is not None:
+            rules.remove_follower(incoming.session, user, incoming.actor)
+    elif incoming.object_id:
+        rules.remove_reaction(incoming.session, incoming.actor, incoming.object_id)
+
+
+def _react(kind: str) -> Callable[[Incoming], None]:
+    def handler(incoming: Incoming) -> None:
+        article = rules.local_article(incoming.session, incoming.urls, incoming.object_id)
+        if article is not None:
+            rules.add_reaction(
+                incoming.session, article, incoming.actor, kind, incoming.activity["id"]
+            )
+
+    return handler
+
+
+def _note(incoming: Incoming) -> dict[str, Any] | None:
+    obj = incoming.object
+    if not isinstance(obj, dict) or obj.get("type") not in rules.NOTE_TYPES:
+        return None
+    author = obj.get("attributedTo")
+    author = author if isinstance(author, str) else (rules._uri(author) if author else None)
+    if author != incoming.actor.uri:
+        return None  # only the actor's own posts, never someone else's put in their mouth
+    return obj
+
+
+def on_create(incoming: Incoming) -> None:
+    obj = _note(incoming)
+    if obj is None:
+        return
+    reply_to = rules._uri(obj.get("inReplyTo"))
+    article = rules.local_article(incoming.session, incoming.urls, reply_to)
+    if article is not None:
+        hold = bool(current_app.config.get("FEDERATION_HOLD_REMOTE_COMMENTS"))
+        rules.save_reply(incoming.session, article, incoming.actor, obj, hold=hold)
+    else:
+        rules.save_post(incoming.session, incoming.actor, obj)
+
+
+def on_update(incoming: Incoming) -> None:
+    obj = incoming.object
+    if isinstance(obj, dict) and obj.get("id") == incoming.actor.uri:
+        rules.save_remote_actor(incoming.session, obj)
+        return
+    on_create(incoming)
+
+
+def on_delete(incoming: Incoming) -> None:
+    object_id = incoming.object_id
+    if not object_id:
+        return
+    if object_id == incoming.actor.uri:
+        rules.forget_actor(incoming.session, incoming.actor)
+    else:
+        rules.delete_remote_object(incoming.session, incoming.actor, object_id)
+
+
+def on_accept(incoming: Incoming) -> None:
+    rules.accept_following(incoming.session, incoming.actor, incoming.object)
+
+
+def on_reject(incoming: Incoming) -> None:
+    rules.reject_following(incoming.session, incoming.actor, incoming.object)
+
+
+HANDLERS: dict[str, Callable[[Incoming], None]] = {
+    "Follow": on_follow,
+    "Undo": on_undo,
+    "Like": _react("like"),
+    "Announce": _react("announce"),
+    "Create": on_create,
+    "Update": on_update,
+    "Delete": on_delete,
+    "Accept": on_accept,
+    "Reject": on_reject,
+}
