@@ -38,6 +38,7 @@ class RemoteServer:
 
     url: str = ""
     documents: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     received: list[Posted] = field(default_factory=list)
     inbox_status: int = 202
     private_keys: dict[str, rsa.RSAPrivateKey] = field(default_factory=dict)
@@ -81,6 +82,14 @@ def _handler(server: RemoteServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             path = self.path.split("#", 1)[0]
+            if path in server.files:
+                kind, raw = server.files[path]
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+                return
             document = server.documents.get(path)
             if document is None:
                 self.send_response(404)

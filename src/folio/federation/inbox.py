@@ -59,10 +59,15 @@ def receive(username: str | None) -> Any:
         return refuse(404, "federation is off")
     if username is not None and queries.local_user(current_session(), username) is None:
         return refuse(404, "no such actor")
-    request.max_content_length = int(current_app.config["FEDERATION_INBOX_MAX_BYTES"])
+    cap = int(current_app.config["FEDERATION_INBOX_MAX_BYTES"])
+    if (request.content_length or 0) > cap:
+        return refuse(413, "the activity is too large")
+    request.max_content_length = cap
     try:
         body = request.get_data(cache=True)
     except RequestEntityTooLarge:
+        return refuse(413, "the activity is too large")
+    if len(body) > cap:  # read before this view (whole-app guards), so measured here
         return refuse(413, "the activity is too large")
     activity = _parse(body)
     if activity is None:

@@ -55,7 +55,7 @@ def _text(value: Any, limit: int) -> str:
 
 def _uri(value: Any) -> str | None:
     if isinstance(value, dict):
-        value = value.get("id") or value.get("href")
+        value = value.get("id") or value.get("href") or value.get("url")
     if isinstance(value, list) and value:
         return _uri(value[0])
     if isinstance(value, str) and value.startswith(("https://", "http://")):
