@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from folio.articles import rules as articles
 from folio.core.uow import unit_of_work
-from folio.federation import delivery, remote as federation_remote, rules
+from folio.federation import delivery, rules
+from folio.federation import remote as federation_remote
 from folio.federation.documents import PUBLIC
 from folio.federation.models import Delivery, RemoteActor
 from folio.models import Article, User, now_utc
-from tests.factories import ArticleFactory, UserFactory
+from tests.factories import UserFactory
 from tests.federation.conftest import RemoteServer
 from tests.web.helpers import sign_in_through_the_session, text
 
@@ -144,7 +145,8 @@ def test_a_failing_inbox_is_retried_with_growing_pauses_then_given_up(
     assert item.state == "dead"
     publish(session, followed, "Another one")
     newest = session.scalars(select(Delivery).order_by(Delivery.id.desc())).first()
-    assert newest is not None and newest.state == "dead"
+    assert newest is not None
+    assert newest.state == "dead"
     assert delivery.deliver_due() == 0
 
 
@@ -179,7 +181,9 @@ def test_the_author_and_an_admin_see_the_delivery_state(
     delivery.deliver_due()
     sign_in_through_the_session(client, followed)
     page = text(client.get("/federation/deliveries"))
-    assert "Create" in page and "Delivered" in page and f"{remote.url}/inbox" in page
+    assert "Create" in page
+    assert "Delivered" in page
+    assert f"{remote.url}/inbox" in page
     other = UserFactory(username="other")
     sign_in_through_the_session(client, other)
     assert "Delivered" not in text(client.get("/federation/deliveries"))
