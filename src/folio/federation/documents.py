@@ -14,7 +14,15 @@ from folio.models import Article, User
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
-CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT]
+# The terms Folio uses beyond the two contexts, defined as Mastodon defines them, so a
+# JSON-LD processor keeps them (pyld or any expansion drops undefined terms).
+EXTENSIONS = {
+    "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+    "Hashtag": "as:Hashtag",
+    "toot": "http://joinmastodon.org/ns#",
+    "discoverable": "toot:discoverable",
+}
+CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSIONS]
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Fedify writes the public audience as the compact "as:Public"; some write "Public".
 PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
