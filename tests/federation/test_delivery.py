@@ -206,3 +206,19 @@ def test_the_due_runner_command(
 def test_the_beat_schedule_runs_the_due_runner(fed_app: Flask) -> None:
     schedule = fed_app.extensions["celery"].conf.beat_schedule
     assert schedule["federation-deliver-due"]["task"] == "folio.tasks.federation_deliver_due"
+
+
+def test_with_a_broker_each_delivery_is_a_celery_task(
+    fed_app: Flask, session: Session, remote: RemoteServer, followed: User, monkeypatch
+) -> None:
+    queued: list[tuple[str, tuple]] = []
+    celery = fed_app.extensions["celery"]
+    assert "folio.tasks.federation_deliver" in celery.tasks
+    monkeypatch.setattr(delivery, "has_worker", lambda: True)
+    monkeypatch.setattr("folio.tasks.run_task", lambda name, *args: queued.append((name, args)))
+    publish(session, followed)
+    (delivery_id,) = [args[0] for name, args in queued if name == "federation_deliver"]
+    assert remote.received == []  # nothing sent in the caller
+    # What the worker runs:
+    celery.tasks["folio.tasks.federation_deliver"].apply(args=(delivery_id,))
+    assert [p.body["type"] for p in remote.received] == ["Create"]

@@ -382,3 +382,24 @@ def test_domain_blocks_are_for_admins_and_names_are_checked(
     response = client.post("/admin/federation/blocks", data={"domain": "not a domain/"})
     assert response.status_code == 422
     assert "is not a host name" in text(response)
+
+
+@pytest.mark.parametrize(
+    ("audience", "shown"),
+    [
+        ({"to": ["https://www.w3.org/ns/activitystreams#Public"]}, True),  # Mastodon
+        ({"to": ["as:Public"]}, True),  # Fedify (Ghost)
+        ({"cc": "Public"}, True),
+        ({"to": [ALICE]}, False),  # a direct message is never a public comment
+        ({"to": ["http://127.0.0.1/users/bob/followers"]}, False),
+    ],
+)
+def test_only_public_replies_become_comments(
+    client: FlaskClient, remote: RemoteServer, bob: str, article: Article, session: Session,
+    audience: dict[str, Any], shown: bool,
+) -> None:  # fmt: skip
+    activity = reply(remote, "<p>Addressed</p>")
+    activity["object"].pop("to")
+    activity["object"].update(audience)
+    assert post(client, remote, activity).status_code == 202
+    assert count(session, RemoteComment) == (1 if shown else 0)

@@ -47,12 +47,8 @@ def schedule(ids: list[int]) -> None:
     """Send these (committed) deliveries outside the request: see the module's doc."""
     if not ids:
         return
-    from folio.tasks import run_task
-
-    celery = current_app.extensions["celery"]
-    if not celery.conf.task_always_eager:
-        for delivery_id in ids:
-            run_task("federation_deliver", delivery_id)
+    if has_worker():
+        _queue_tasks(ids)
         return
     if not _config("FEDERATION_DELIVER_IMMEDIATELY"):
         return  # the due-runner sends them
@@ -61,6 +57,18 @@ def schedule(ids: list[int]) -> None:
         _after_response(app, lambda: send_all(ids))
         return
     send_all(ids)
+
+
+def has_worker() -> bool:
+    """Whether a broker takes tasks (else they would run eagerly, in the caller)."""
+    return not current_app.extensions["celery"].conf.task_always_eager
+
+
+def _queue_tasks(ids: list[int]) -> None:
+    from folio.tasks import run_task
+
+    for delivery_id in ids:
+        run_task("federation_deliver", delivery_id)
 
 
 def _after_response(app: Flask, work: Callable[[], Any]) -> None:
@@ -146,14 +154,10 @@ def claim_due(limit: int = 100) -> list[int]:
 def deliver_due(limit: int = 100) -> int:
     """Send (or, with a broker, queue) every delivery that is due; how many."""
     ids = claim_due(limit)
-    celery = current_app.extensions["celery"]
-    if celery.conf.task_always_eager:
-        send_all(ids)
+    if has_worker():
+        _queue_tasks(ids)
     else:
-        from folio.tasks import run_task
-
-        for delivery_id in ids:
-            run_task("federation_deliver", delivery_id)
+        send_all(ids)
     return len(ids)
 
 

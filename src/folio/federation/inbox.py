@@ -22,7 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.federation import delivery, queries, remote, rules, signatures
-from folio.federation.documents import CONTEXT, Urls
+from folio.federation.documents import CONTEXT, PUBLIC_FORMS, Urls
 from folio.federation.models import RemoteActor
 from folio.models import User
 
@@ -185,16 +185,31 @@ def _note(incoming: Incoming) -> dict[str, Any] | None:
     return obj
 
 
+def _audience(obj: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for name in ("to", "cc"):
+        value = obj.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                found.add(item)
+    return found
+
+
 def on_create(incoming: Incoming) -> None:
     obj = _note(incoming)
     if obj is None:
         return
+    audience = _audience(obj)
+    # Either form of the public collection (Mastodon's full IRI, Fedify's "as:Public").
+    public = bool(audience & PUBLIC_FORMS)
     reply_to = rules._uri(obj.get("inReplyTo"))
     article = rules.local_article(incoming.session, incoming.urls, reply_to)
     if article is not None:
+        if not public:
+            return  # a direct or followers-only message is not a public comment
         hold = bool(current_app.config.get("FEDERATION_HOLD_REMOTE_COMMENTS"))
         rules.save_reply(incoming.session, article, incoming.actor, obj, hold=hold)
-    else:
+    elif public or any(uri.endswith("/followers") for uri in audience):
         rules.save_post(incoming.session, incoming.actor, obj)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from folio.federation.models import ActorKey
@@ -55,16 +56,24 @@ def private_pem(private: rsa.RSAPrivateKey) -> bytes:
 def ensure_key(session: Session, user_id: int, fernet: MultiFernet) -> ActorKey:
     """The actor's key pair, made (and flushed) now if it has none yet."""
     key = session.get(ActorKey, user_id)
-    if key is None:
-        public_pem, private = generate_pair()
-        key = ActorKey(
-            user_id=user_id,
-            public_pem=public_pem,
-            private_encrypted=fernet.encrypt(private_pem(private)).decode(),
-        )
-        session.add(key)
-        session.flush()
-    return key
+    if key is not None:
+        return key
+    public_pem, private = generate_pair()
+    made = ActorKey(
+        user_id=user_id,
+        public_pem=public_pem,
+        private_encrypted=fernet.encrypt(private_pem(private)).decode(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(made)
+    except IntegrityError:
+        # Another request made this actor's key at the same moment: use that one.
+        found = session.get(ActorKey, user_id)
+        if found is None:
+            raise
+        return found
+    return made
 
 
 def load_private(key: ActorKey, fernet: MultiFernet) -> rsa.RSAPrivateKey:
