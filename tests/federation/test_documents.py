@@ -208,3 +208,8 @@ def test_federation_off_hides_everything(fed_app: Flask, client: FlaskClient, al
     assert client.get("/users/alice", headers={"Accept": AP}).status_code == 404
     assert client.get("/articles/quiet", headers={"Accept": AP}).mimetype == "text/html"
     assert client.post("/inbox", json={}).status_code == 404
+
+
+def test_the_profile_page_shows_the_fediverse_handle(client: FlaskClient, alice: User) -> None:
+    page = client.get("/@alice", headers={"Accept": BROWSER})
+    assert "@alice@localhost" in page.text

@@ -403,3 +403,11 @@ def test_only_public_replies_become_comments(
     activity["object"].update(audience)
     assert post(client, remote, activity).status_code == 202
     assert count(session, RemoteComment) == (1 if shown else 0)
+
+
+def test_a_proxy_passing_another_host_header_does_not_break_signatures(
+    client: FlaskClient, remote: RemoteServer, bob: str, alice: User, session: Session
+) -> None:
+    # Signed for the public host (PUBLIC_URL); received with the upstream's Host.
+    assert post(client, remote, follow(remote), Host="folio-upstream:8000").status_code == 202
+    assert count(session, RemoteFollower) == 1

@@ -197,3 +197,17 @@ def test_private_keys_are_encrypted_at_rest_and_survive_a_secret_rotation() -> N
     assert rotated.decrypt(stored) == keys.private_pem(private)
     with pytest.raises(InvalidToken):
         keys.fernet_for(["unrelated"]).decrypt(stored)
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://blog.example:443/inbox", "blog.example"),
+        ("http://blog.example:80/inbox", "blog.example"),
+        ("http://127.0.0.1:8001/inbox", "127.0.0.1:8001"),
+        ("https://[::1]:8443/inbox", "[::1]:8443"),
+    ],
+)
+def test_the_signed_host_is_the_host_header_sent(url: str, host: str) -> None:
+    _pem, private = key_pair()
+    assert signatures.sign_request("POST", url, BODY, KEY_ID, private, NOW)["Host"] == host

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Response, current_app, jsonify, request
 from sqlalchemy.orm import Session
@@ -78,8 +79,8 @@ def receive(username: str | None) -> Any:
     try:
         key_id = signatures.verify_request(
             request.method,
-            request.full_path.rstrip("?"),
-            {k.lower(): v for k, v in request.headers.items()},
+            _signed_path(),
+            _signed_headers(),
             body,
             remote.public_key,
             max_skew=float(current_app.config["FEDERATION_MAX_CLOCK_SKEW"]),
@@ -91,6 +92,23 @@ def receive(username: str | None) -> Any:
     if signer is None or signer.uri != actor_uri:
         return refuse(401, "the signer is not the activity's actor")
     return _handle(signer.id, activity)
+
+
+def _signed_path() -> str:
+    # The path the sender addressed: under PUBLIC_URL's own path (a site at /blog), also
+    # when a proxy strips that prefix without telling Flask.
+    prefix = urlsplit(remote.urls().base).path.rstrip("/")
+    query = request.query_string.decode("latin-1")
+    path = request.path if request.path.startswith(prefix + "/") else prefix + request.path
+    return f"{path}?{query}" if query else path
+
+
+def _signed_headers() -> dict[str, str]:
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    # The sender signed the host it addressed, the public one: a proxy that passes another
+    # Host header upstream must not break every signature (TRUSTED_HOSTS guards Host).
+    headers["host"] = remote.urls().host
+    return headers
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:

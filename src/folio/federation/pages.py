@@ -430,6 +430,11 @@ def remote_avatar(actor_id: int) -> Any:
     return response
 
 
+def fediverse_handle(user: Any) -> str | None:
+    """``@alice@blog.example``: what a reader on Mastodon searches for."""
+    return f"@{user.username}@{remote.urls().host}" if remote.enabled() else None
+
+
 def article_extras(article: Any) -> dict[str, Any]:
     """What an article page shows of the fediverse: reactions and replies."""
     if not remote.enabled():

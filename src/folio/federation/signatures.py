@@ -64,6 +64,16 @@ def _signing_string(
     return "\n".join(lines)
 
 
+def request_host(url: str) -> str:
+    """The Host header a request to ``url`` carries: no port when it is the default."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    default = 443 if parts.scheme == "https" else 80
+    return host if parts.port in (None, default) else f"{host}:{parts.port}"
+
+
 def sign_request(
     method: str,
     url: str,
@@ -76,7 +86,7 @@ def sign_request(
     Signature. The caller sends them as they are."""
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    headers = {"host": parts.netloc, "date": http_date(now)}
+    headers = {"host": request_host(url), "date": http_date(now)}
     names: tuple[str, ...] = ("(request-target)", "host", "date")
     if body is not None:
         headers["digest"] = digest_header(body)

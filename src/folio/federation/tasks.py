@@ -39,6 +39,7 @@ def init_federation(app: Flask) -> None:
     app.before_request(pages.negotiate)
     app.after_request(pages.vary_on_accept)
     app.jinja_env.globals["federation_extras"] = pages.article_extras
+    app.jinja_env.globals["federation_handle"] = pages.fediverse_handle
     celery = app.extensions.get("celery")
     if celery is not None:
         celery.conf.beat_schedule["federation-deliver-due"] = {
