@@ -411,3 +411,15 @@ def test_a_proxy_passing_another_host_header_does_not_break_signatures(
     # Signed for the public host (PUBLIC_URL); received with the upstream's Host.
     assert post(client, remote, follow(remote), Host="folio-upstream:8000").status_code == 202
     assert count(session, RemoteFollower) == 1
+
+
+def test_a_reply_makes_the_cached_article_page_stale(
+    client: FlaskClient, remote: RemoteServer, bob: str, article: Article, session: Session
+) -> None:
+    client.application.config["PUBLIC_CACHE"] = True
+    anonymous = client.application.test_client()
+    session.commit()
+    anonymous.get("/articles/rabbit-hole")
+    assert anonymous.get("/articles/rabbit-hole").headers["X-Folio-Cache"] == "hit"
+    post(client, remote, reply(remote, "<p>Fresh reply</p>"))
+    assert "Fresh reply" in anonymous.get("/articles/rabbit-hole").text

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from folio.articles.markdown import sanitise_html
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
+from folio.core.events import record
 from folio.federation.documents import Urls
+from folio.federation.events import RemoteInteractionChanged
 from folio.federation.models import (
     Delivery,
     DomainBlock,
@@ -96,6 +98,10 @@ def save_remote_actor(session: Session, document: dict[str, Any]) -> RemoteActor
     actor.fetched_at = now_utc()
     session.flush()
     return actor
+
+
+def _changed(session: Session, article_id: int | None) -> None:
+    record(session, RemoteInteractionChanged(article_id=article_id))
 
 
 def first_time(session: Session, activity_id: str, actor_uri: str, kind: str) -> bool:
@@ -267,15 +273,18 @@ def add_reaction(
             )
         )
         session.flush()
+        _changed(session, article.id)
 
 
 def remove_reaction(session: Session, actor: RemoteActor, activity_id: str) -> None:
-    session.execute(
+    result = session.execute(
         delete(RemoteReaction).where(
             RemoteReaction.activity_id == activity_id, RemoteReaction.remote_actor_id == actor.id
         )
     )
     session.flush()
+    if getattr(result, "rowcount", 0):
+        _changed(session, None)
 
 
 def _published(obj: dict[str, Any]) -> datetime:
@@ -320,6 +329,7 @@ def save_reply(
     comment.content_html = _content(obj)
     comment.url = _uri(obj.get("url")) or object_id
     session.flush()
+    _changed(session, article.id)
     return comment
 
 
@@ -356,6 +366,8 @@ def delete_remote_object(session: Session, actor: RemoteActor, object_id: str) -
         )
         removed += getattr(result, "rowcount", 0) or 0
     session.flush()
+    if removed:
+        _changed(session, None)
     return removed
 
 
@@ -363,6 +375,7 @@ def forget_actor(session: Session, actor: RemoteActor) -> None:
     """The actor deleted themself: their follows, replies, reactions and posts go."""
     session.delete(actor)
     session.flush()
+    _changed(session, None)
 
 
 # --- moderation ---------------------------------------------------------------------------
@@ -385,6 +398,7 @@ def remove_remote_comment(session: Session, actor: User, comment_id: int) -> Art
         raise Forbidden("comment")
     session.delete(comment)
     session.flush()
+    _changed(session, article.id)
     return article
 
 
@@ -394,6 +408,7 @@ def approve_remote_comment(session: Session, actor: User, comment_id: int) -> Ar
         raise Forbidden("comment")
     comment.state = "visible"
     session.flush()
+    _changed(session, article.id)
     return article
 
 
@@ -416,6 +431,7 @@ def block_domain(session: Session, actor: User, domain: str | None) -> DomainBlo
         block = DomainBlock(domain=name)
         session.add(block)
         session.flush()
+        _changed(session, None)
     return block
 
 
@@ -424,6 +440,7 @@ def unblock_domain(session: Session, actor: User, block_id: int) -> None:
         raise Forbidden("domain")
     session.execute(delete(DomainBlock).where(DomainBlock.id == block_id))
     session.flush()
+    _changed(session, None)
 
 
 # --- tombstones ---------------------------------------------------------------------------
