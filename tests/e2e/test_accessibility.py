@@ -75,6 +75,10 @@ SIGNED_IN_PAGES: tuple[tuple[str, str], ...] = (
     ("compare", "/articles/{slug}/history/compare?a={first_revision}&b={last_revision}"),
     ("revision", "/articles/{slug}/history/{first_revision}"),
     ("restore-confirmation", "/articles/{slug}/history/{first_revision}/restore"),
+    ("fediverse-feed", "/feed/fediverse"),
+    ("fediverse-following", "/federation/following"),
+    ("fediverse-deliveries", "/federation/deliveries"),
+    ("admin-domain-blocks", "/admin/federation/blocks"),
 )
 # Not HTML, or not Folio's own markup: feeds, the sitemap, the vendored Swagger UI.
 NOT_SWEPT = ("/atom.xml", "/sitemap.xml", "/api/v1/docs")

@@ -77,14 +77,7 @@ def receive(username: str | None) -> Any:
     if rules.is_blocked(current_session(), actor_uri):
         return refuse(403, "this server is blocked here")
     try:
-        key_id = signatures.verify_request(
-            request.method,
-            _signed_path(),
-            _signed_headers(),
-            body,
-            remote.public_key,
-            max_skew=float(current_app.config["FEDERATION_MAX_CLOCK_SKEW"]),
-        )
+        key_id = _verify(body)
     except signatures.SignatureError as exc:
         log.info("inbox refused an activity from %s: %s", actor_uri, exc)
         return refuse(401, f"signature refused: {exc}")
@@ -92,6 +85,20 @@ def receive(username: str | None) -> Any:
     if signer is None or signer.uri != actor_uri:
         return refuse(401, "the signer is not the activity's actor")
     return _handle(signer.id, activity)
+
+
+def _verify(body: bytes) -> str:
+    """The signer's key id, by RFC 9421 (Fedify) or draft-cavage (Mastodon and most)."""
+    max_skew = float(current_app.config["FEDERATION_MAX_CLOCK_SKEW"])
+    headers = _signed_headers()
+    if "signature-input" in headers:
+        url = f"{urlsplit(remote.urls().base).scheme}://{remote.urls().host}{_signed_path()}"
+        return signatures.verify_rfc9421(
+            request.method, url, headers, body, remote.public_key, max_skew=max_skew
+        )
+    return signatures.verify_request(
+        request.method, _signed_path(), headers, body, remote.public_key, max_skew=max_skew
+    )
 
 
 def _signed_path() -> str:

@@ -1,10 +1,13 @@
-"""HTTP Signatures as Mastodon signs and verifies them (draft-cavage-http-signatures-12).
+"""HTTP Signatures as Mastodon signs and verifies them (draft-cavage-http-signatures-12),
+and RFC 9421 signatures as Fedify (Ghost) sends them first.
 
-A signed request carries ``Signature: keyId="...",algorithm="rsa-sha256",
+A draft-cavage request carries ``Signature: keyId="...",algorithm="rsa-sha256",
 headers="(request-target) host date digest",signature="<base64>"`` and, with a body,
 ``Digest: SHA-256=<base64 of the body's SHA-256>``. No maintained Python library does
-this draft today (httpsig was last released in 2018; http-message-signatures does RFC
-9421 only), so this small module does it on ``cryptography``. No Flask here.
+this draft today (httpsig was last released in 2018), so this small module does it on
+``cryptography``. RFC 9421 (``Signature-Input``, ``Content-Digest``) is verified with
+the maintained ``http-message-signatures``. Folio signs with the draft, which every
+server reads. No Flask here.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlsplit
 
+import http_message_signatures as rfc9421
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -205,3 +209,60 @@ def verify_request(
         if pem and verify_with_key(parsed, pem, method, path, headers):
             return parsed.key_id
     raise SignatureError("signature does not verify")
+
+
+def verify_rfc9421(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    lookup: KeyLookup,
+    *,
+    max_skew: float,
+) -> str:
+    """Check an RFC 9421 signature (``Signature-Input``, rsa-v1_5-sha256); the key id.
+
+    ``url`` is the public URL the sender addressed. The signature must cover the method,
+    the target URI and, with a body, ``Content-Digest``, be created within ``max_skew``
+    seconds, and verify with the signer's key (refetched once, as for the draft).
+
+    :raises SignatureError: as :func:`verify_request`.
+    """
+    if len(headers.get("signature-input", "")) > MAX_SIGNATURE_HEADER:
+        raise SignatureError("Signature-Input header too long")
+    message = _Message(method.upper(), url, rfc9421.structures.CaseInsensitiveDict(headers))
+    skew = timedelta(seconds=max_skew)
+    problem = "signature does not verify"
+    for refresh in (False, True):
+        verifier = rfc9421.HTTPMessageVerifier(
+            signature_algorithm=rfc9421.algorithms.RSA_V1_5_SHA256,
+            key_resolver=_Resolver(lookup, refresh),
+        )
+        verifier.max_clock_skew = skew
+        try:
+            results = verifier.verify(
+                message, max_age=skew, require_components=("@method", "@target-uri"), body=body
+            )
+        except (rfc9421.InvalidSignature, rfc9421.HTTPMessageSignaturesException) as exc:
+            problem = str(exc) or problem
+            continue
+        key_id = results[0].parameters.get("keyid")
+        if isinstance(key_id, str):
+            return key_id
+    raise SignatureError(problem)
+
+
+@dataclass
+class _Message:
+    method: str
+    url: str
+    headers: Mapping[str, str]
+
+
+class _Resolver(rfc9421.HTTPSignatureKeyResolver):
+    def __init__(self, lookup: KeyLookup, refresh: bool) -> None:
+        self.lookup, self.refresh = lookup, refresh
+
+    def resolve_public_key(self, key_id: str) -> bytes | None:
+        pem = self.lookup(key_id, self.refresh)
+        return pem.encode() if pem else None
