@@ -237,6 +237,8 @@ class BaseConfig:
     # Without a broker, send fresh deliveries once the response has gone (False: leave
     # them all to the due-runner, `flask federation deliver-due`).
     FEDERATION_DELIVER_IMMEDIATELY = True
+    # ...and retry what is due after a response, at most this often per process.
+    FEDERATION_RETRY_CHECK_SECONDS = 60.0
     # Hold replies from the fediverse until the article's author approves them.
     FEDERATION_HOLD_REMOTE_COMMENTS = False
     FEDERATION_OUTBOX_PAGE_SIZE = 20

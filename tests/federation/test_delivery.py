@@ -222,3 +222,25 @@ def test_with_a_broker_each_delivery_is_a_celery_task(
     # What the worker runs:
     celery.tasks["folio.tasks.federation_deliver"].apply(args=(delivery_id,))
     assert [p.body["type"] for p in remote.received] == ["Create"]
+
+
+def test_without_a_worker_due_retries_go_out_after_a_response(
+    fed_app: Flask, client: FlaskClient, session: Session, remote: RemoteServer, followed: User
+) -> None:
+    remote.inbox_status = 503
+    publish(session, followed)
+    delivery.deliver_due()
+    item = session.scalars(select(Delivery)).one()
+    item.next_attempt_at = now_utc() - timedelta(seconds=1)
+    session.commit()
+    remote.inbox_status = 202
+    fed_app.config["FEDERATION_DELIVER_IMMEDIATELY"] = True
+    delivery._retry_throttle.next_run = 0.0
+    response = client.get("/")
+    assert [p.body["type"] for p in remote.received] == ["Create"]  # not during the request
+    response.close()  # the server closes the response once it is sent
+    assert [p.body["type"] for p in remote.received] == ["Create", "Create"]
+    session.refresh(item)
+    assert item.state == "delivered"
+    # Throttled: the next response does not run it again.
+    assert delivery._retry_throttle.due(60.0) is False

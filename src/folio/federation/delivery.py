@@ -9,11 +9,20 @@ due-runner (the beat task, or ``flask federation deliver-due``).
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Response, after_this_request, current_app, has_request_context
+from flask import (
+    Flask,
+    Response,
+    after_this_request,
+    current_app,
+    has_request_context,
+    request,
+)
 from sqlalchemy import update
 
 from folio.articles import events as article_events
@@ -83,6 +92,52 @@ def _after_response(app: Flask, work: Callable[[], Any]) -> None:
     def later(response: Response) -> Response:
         response.call_on_close(run)
         return response
+
+
+class _Throttle:
+    """At most one due-run per ``every`` seconds in this process."""
+
+    def __init__(self) -> None:
+        self.next_run = 0.0
+        self.lock = threading.Lock()
+
+    def due(self, every: float) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            if now < self.next_run:
+                return False
+            self.next_run = now + every
+            return True
+
+
+_retry_throttle = _Throttle()
+_QUIET_ENDPOINTS = frozenset({"static", "health.health"})
+
+
+def retry_after_response(response: Response) -> Response:
+    """On the embedded default (no worker, maybe no cron), retries that are due go out
+    after a response, at most every ``FEDERATION_RETRY_CHECK_SECONDS`` per process."""
+    if (
+        request.endpoint in _QUIET_ENDPOINTS
+        # The public cache reads a miss's body (closing it) before sending it.
+        or "folio.public_cache" in request.environ
+        or not remote.enabled()
+        or not _config("FEDERATION_DELIVER_IMMEDIATELY")
+        or has_worker()
+        or not _retry_throttle.due(float(_config("FEDERATION_RETRY_CHECK_SECONDS")))
+    ):
+        return response
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                deliver_due()
+            except Exception:
+                log.exception("retrying deliveries after a response failed")
+
+    response.call_on_close(run)
+    return response
 
 
 def send_all(ids: list[int]) -> None:

@@ -38,6 +38,7 @@ def init_federation(app: Flask) -> None:
     subscribe(delivery.on_deleted, article_events.ArticleDeleted)  # type: ignore[arg-type]
     app.before_request(pages.negotiate)
     app.after_request(pages.vary_on_accept)
+    app.after_request(delivery.retry_after_response)
     app.jinja_env.globals["federation_extras"] = pages.article_extras
     app.jinja_env.globals["federation_handle"] = pages.fediverse_handle
     celery = app.extensions.get("celery")
