@@ -226,6 +226,10 @@ class BaseConfig:
     FEDERATION_INBOX_MAX_BYTES = 256 * 1024
     # Per remote host (the signer's key id), for each inbox.
     RATELIMIT_FEDERATION_INBOX = "300 per minute;5000 per hour"
+    # Following by handle and remote avatars make Folio fetch from other servers.
+    RATELIMIT_FEDERATION_FOLLOW = "20 per minute;200 per hour"
+    RATELIMIT_FEDERATION_FOLLOW_ACCOUNT = "20 per minute;200 per hour"
+    RATELIMIT_FEDERATION_AVATAR = "120 per minute"
     FEDERATION_MAX_CLOCK_SKEW = 3600
     FEDERATION_ACTOR_CACHE_SECONDS = 24 * 3600
     # Deliveries: retried after BACKOFF * 2**attempts (at most MAX_BACKOFF) until they are

@@ -27,3 +27,14 @@ def test_one_remote_host_is_limited_without_limiting_others(
 
     assert [send("noisy.example") for _ in range(4)] == [400, 400, 400, 429]
     assert send("quiet.example") == 400
+
+
+def test_following_by_handle_is_rate_limited(client: FlaskClient, alice: User) -> None:
+    from tests.web.helpers import sign_in_through_the_session
+
+    client.application.config["RATELIMIT_FEDERATION_FOLLOW"] = "2 per minute"
+    sign_in_through_the_session(client, alice)
+    statuses = [
+        client.post("/federation/following", data={"handle": "bad"}).status_code for _ in range(3)
+    ]
+    assert statuses == [422, 422, 429]

@@ -27,6 +27,7 @@ from folio.federation import delivery, documents, inbox, keys, queries, remote, 
 from folio.federation.forms import DomainForm, HandleForm, ReplyForm
 from folio.federation.models import RemoteActor, RemotePost
 from folio.models import User
+from folio.security import rate_limit
 from folio.web import bp
 from folio.web.helpers import admin_required, apply_errors, no_store, signed_in_user, viewer
 
@@ -253,6 +254,7 @@ def fediverse_feed() -> Any:
 
 
 @bp.route("/federation/following", methods=["GET", "POST"])
+@rate_limit("FEDERATION_FOLLOW", methods=["POST"])
 @login_required
 @no_store
 def remote_following() -> Any:
@@ -401,6 +403,7 @@ AVATAR_SECONDS = 24 * 3600
 
 
 @bp.get("/federation/actors/<int:actor_id>/avatar")
+@limiter.limit(lambda: str(current_app.config["RATELIMIT_FEDERATION_AVATAR"]))
 def remote_avatar(actor_id: int) -> Any:
     """A remote author's avatar, fetched through the outbound guard and re-encoded here:
     the page's CSP loads no third-party images, and remote bytes are never passed on."""
