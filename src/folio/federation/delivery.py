@@ -224,11 +224,10 @@ def _article_activity(event: article_events.ArticleEvent, kind: str) -> None:
         return
     urls = remote.urls()
     with unit_of_work() as uow:
-        article = uow.session.get(Article, event.article_id)
+        found = uow.session.get(Article, event.article_id)
+        article = queries.article_for_document(uow.session, found.slug) if found else None
         if article is None or not article.is_published:
             return
-        article = queries.article_for_document(uow.session, article.slug)
-        assert article is not None  # noqa: S101 - just loaded by id
         rules.unbury(uow.session, urls.article(article.slug))
         inboxes = rules.follower_inboxes(uow.session, article.author_id)
         activity = documents.create_article(urls, article, article.author, kind)

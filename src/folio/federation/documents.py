@@ -4,9 +4,12 @@ derived from the site's public base (``PUBLIC_URL``), never from a request's Hos
 from __future__ import annotations
 
 import mimetypes
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+from markupsafe import escape
 
 from folio.federation.models import Tombstone
 from folio.media.variants import keys_in_text, media_path
@@ -96,8 +99,6 @@ def person(urls: Urls, user: User, public_pem: str) -> dict[str, Any]:
 
 
 def _paragraph(text: str | None) -> str:
-    from markupsafe import escape
-
     return f"<p>{escape(text)}</p>" if text else ""
 
 
@@ -298,10 +299,6 @@ def prefers_activity_json(accept: str) -> bool:
 
 def reply_note(urls: Urls, username: str, in_reply_to: str, to_actor: str, text: str) -> dict:
     """``Create`` of a public ``Note`` replying to a remote post, from a local reader."""
-    import uuid
-
-    from markupsafe import escape
-
     actor = urls.actor(username)
     note_id = f"{actor}/notes/{uuid.uuid4().hex}"
     paragraphs = "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n") if p.strip())
@@ -312,7 +309,7 @@ def reply_note(urls: Urls, username: str, in_reply_to: str, to_actor: str, text:
         "attributedTo": actor,
         "inReplyTo": in_reply_to,
         "content": paragraphs,
-        "published": iso(_now()),
+        "published": iso(datetime.now(UTC)),
         "to": [PUBLIC],
         "cc": cc,
         "url": note_id,
@@ -321,13 +318,5 @@ def reply_note(urls: Urls, username: str, in_reply_to: str, to_actor: str, text:
 
 
 def like(urls: Urls, username: str, object_id: str) -> dict[str, Any]:
-    import uuid
-
     actor = urls.actor(username)
     return activity("Like", f"{actor}#likes/{uuid.uuid4().hex}", actor, object_id, to=[], cc=[])
-
-
-def _now() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC)

@@ -138,7 +138,8 @@ def _handle(actor_id: int, activity: dict[str, Any]) -> Any:
     try:
         with unit_of_work() as uow:
             actor = uow.session.get(RemoteActor, actor_id)
-            assert actor is not None  # noqa: S101 - the signer was just stored
+            if actor is None:  # forgotten (a Delete of the actor) since it was verified
+                return refuse(401, "the signer is unknown")
             if not rules.first_time(uow.session, activity["id"], actor.uri, activity["type"]):
                 return Response(status=202)  # a redelivery: already taken in
             handler = HANDLERS.get(str(activity["type"]))
@@ -204,7 +205,7 @@ def _note(incoming: Incoming) -> dict[str, Any] | None:
     if not isinstance(obj, dict) or obj.get("type") not in rules.NOTE_TYPES:
         return None
     author = obj.get("attributedTo")
-    author = author if isinstance(author, str) else (rules._uri(author) if author else None)
+    author = author if isinstance(author, str) else (rules.uri_of(author) if author else None)
     if author != incoming.actor.uri:
         return None  # only the actor's own posts, never someone else's put in their mouth
     return obj
@@ -227,7 +228,7 @@ def on_create(incoming: Incoming) -> None:
     audience = _audience(obj)
     # Either form of the public collection (Mastodon's full IRI, Fedify's "as:Public").
     public = bool(audience & PUBLIC_FORMS)
-    reply_to = rules._uri(obj.get("inReplyTo"))
+    reply_to = rules.uri_of(obj.get("inReplyTo"))
     article = rules.local_article(incoming.session, incoming.urls, reply_to)
     if article is not None:
         if not public:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from folio.federation.models import (
@@ -21,8 +21,9 @@ from folio.federation.models import (
 from folio.models import Article, Status, User
 
 
-def _blocked_domains() -> object:
-    return select(DomainBlock.domain)
+def _not_blocked() -> ColumnElement[bool]:
+    """The remote actor's server is not blocked (its replies and reactions are hidden)."""
+    return RemoteActor.domain.not_in(select(DomainBlock.domain))
 
 
 def reaction_counts(session: Session, article_id: int) -> dict[str, int]:
@@ -31,7 +32,7 @@ def reaction_counts(session: Session, article_id: int) -> dict[str, int]:
         .join(RemoteActor, RemoteActor.id == RemoteReaction.remote_actor_id)
         .where(
             RemoteReaction.article_id == article_id,
-            RemoteActor.domain.not_in(_blocked_domains()),  # type: ignore[arg-type]
+            _not_blocked(),
         )
         .group_by(RemoteReaction.kind)
     )
@@ -50,7 +51,7 @@ def remote_comments(
         .join(RemoteActor, RemoteActor.id == RemoteComment.remote_actor_id)
         .where(
             RemoteComment.article_id == article_id,
-            RemoteActor.domain.not_in(_blocked_domains()),  # type: ignore[arg-type]
+            _not_blocked(),
         )
         .order_by(RemoteComment.published_at, RemoteComment.id)
     )
@@ -85,7 +86,7 @@ def fediverse_feed(session: Session, user: User, limit: int = 50) -> Sequence[Re
         .join(RemoteActor, RemoteActor.id == RemotePost.remote_actor_id)
         .where(
             RemotePost.remote_actor_id.in_(followed),
-            RemoteActor.domain.not_in(_blocked_domains()),  # type: ignore[arg-type]
+            _not_blocked(),
         )
         .order_by(RemotePost.published_at.desc(), RemotePost.id.desc())
         .limit(limit)

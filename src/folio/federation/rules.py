@@ -55,11 +55,13 @@ def _text(value: Any, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def _uri(value: Any) -> str | None:
+def uri_of(value: Any) -> str | None:
+    """The http(s) id a JSON-LD value names (a string, an object's id/href/url, or the
+    first of a list), capped; None otherwise."""
     if isinstance(value, dict):
         value = value.get("id") or value.get("href") or value.get("url")
     if isinstance(value, list) and value:
-        return _uri(value[0])
+        return uri_of(value[0])
     if isinstance(value, str) and value.startswith(("https://", "http://")):
         return value[:URI_MAX]
     return None
@@ -74,7 +76,7 @@ def save_remote_actor(session: Session, document: dict[str, Any]) -> RemoteActor
 
     :raises ValidationFailed: the document is not an actor with an id and an inbox.
     """
-    uri, inbox = _uri(document.get("id")), _uri(document.get("inbox"))
+    uri, inbox = uri_of(document.get("id")), uri_of(document.get("inbox"))
     if not uri or not inbox or domain_of(inbox) != domain_of(uri):
         raise ValidationFailed({"actor": ["is not an actor with an id and an inbox"]})
     key = _mapping(document.get("publicKey"))
@@ -83,17 +85,17 @@ def save_remote_actor(session: Session, document: dict[str, Any]) -> RemoteActor
     if actor is None:
         actor = RemoteActor(uri=uri, inbox=inbox)
         session.add(actor)
-    shared = _uri(endpoints.get("sharedInbox"))
+    shared = uri_of(endpoints.get("sharedInbox"))
     actor.domain = domain_of(uri)
     actor.inbox = inbox
     actor.shared_inbox = shared if shared and domain_of(shared) == actor.domain else None
     actor.username = _text(document.get("preferredUsername"), 255)
     actor.name = _text(document.get("name"), 255) or actor.username
-    actor.url = _uri(document.get("url"))
-    actor.icon_url = _uri(document.get("icon"))
-    key_owner = _uri(key.get("owner")) if key else None
+    actor.url = uri_of(document.get("url"))
+    actor.icon_url = uri_of(document.get("icon"))
+    key_owner = uri_of(key.get("owner")) if key else None
     if key and key_owner == uri and isinstance(key.get("publicKeyPem"), str):
-        actor.key_id = _uri(key.get("id"))
+        actor.key_id = uri_of(key.get("id"))
         actor.public_key_pem = key["publicKeyPem"][:10_000]
     actor.fetched_at = now_utc()
     session.flush()
@@ -311,7 +313,7 @@ def save_reply(
     session: Session, article: Article, actor: RemoteActor, obj: dict[str, Any], *, hold: bool
 ) -> RemoteComment:
     """A remote reply to a local article becomes (or updates) a comment by its author."""
-    object_id = _uri(obj.get("id"))
+    object_id = uri_of(obj.get("id"))
     if not object_id or domain_of(object_id) != actor.domain:
         raise ValidationFailed({"object": ["has no id on the actor's server"]})
     comment = session.scalar(select(RemoteComment).where(RemoteComment.object_id == object_id))
@@ -327,7 +329,7 @@ def save_reply(
         )
         session.add(comment)
     comment.content_html = _content(obj)
-    comment.url = _uri(obj.get("url")) or object_id
+    comment.url = uri_of(obj.get("url")) or object_id
     session.flush()
     _changed(session, article.id)
     return comment
@@ -335,7 +337,7 @@ def save_reply(
 
 def save_post(session: Session, actor: RemoteActor, obj: dict[str, Any]) -> RemotePost | None:
     """A post by a remote account someone here follows (their Fediverse feed)."""
-    object_id = _uri(obj.get("id"))
+    object_id = uri_of(obj.get("id"))
     if not object_id or domain_of(object_id) != actor.domain:
         return None
     followed = session.scalar(
@@ -351,7 +353,7 @@ def save_post(session: Session, actor: RemoteActor, obj: dict[str, Any]) -> Remo
         session.add(post)
     post.type = _text(obj.get("type"), 40)
     post.name = _text(obj.get("name"), 500) or None
-    post.url = _uri(obj.get("url")) or object_id
+    post.url = uri_of(obj.get("url")) or object_id
     post.content_html = _content(obj)
     session.flush()
     return post
@@ -522,7 +524,7 @@ def unfollow_remote(
 
 def accept_following(session: Session, actor: RemoteActor, follow: Any) -> bool:
     """The remote account accepted a local reader's Follow."""
-    follow_id = _uri(follow)
+    follow_id = uri_of(follow)
     stmt = select(RemoteFollowing).where(RemoteFollowing.remote_actor_id == actor.id)
     if follow_id:
         stmt = stmt.where(RemoteFollowing.follow_activity == follow_id)
@@ -535,7 +537,7 @@ def accept_following(session: Session, actor: RemoteActor, follow: Any) -> bool:
 
 
 def reject_following(session: Session, actor: RemoteActor, follow: Any) -> None:
-    follow_id = _uri(follow)
+    follow_id = uri_of(follow)
     stmt = delete(RemoteFollowing).where(RemoteFollowing.remote_actor_id == actor.id)
     if follow_id:
         stmt = stmt.where(RemoteFollowing.follow_activity == follow_id)
