@@ -423,3 +423,19 @@ def test_a_reply_makes_the_cached_article_page_stale(
     assert anonymous.get("/articles/rabbit-hole").headers["X-Folio-Cache"] == "hit"
     post(client, remote, reply(remote, "<p>Fresh reply</p>"))
     assert "Fresh reply" in anonymous.get("/articles/rabbit-hole").text
+
+
+def test_a_blocked_parent_domain_hides_its_subdomains_and_gets_nothing(
+    client: FlaskClient, remote: RemoteServer, bob: str, article: Article, session: Session
+) -> None:
+    from folio.federation import queries
+    from folio.federation import rules as federation_rules
+
+    post(client, remote, reply(remote, "<p>From a subdomain</p>"))
+    post(client, remote, follow(remote))
+    actor = session.scalars(select(RemoteComment)).one().remote_actor
+    actor.domain = "mail.spam.example"  # as if it lived on a subdomain
+    session.add(DomainBlock(domain="spam.example"))
+    session.commit()
+    assert queries.remote_comments(session, article.id, with_held=True) == []
+    assert federation_rules.follower_inboxes(session, article.author_id) == []

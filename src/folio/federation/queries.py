@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from folio.federation.models import (
@@ -21,9 +21,15 @@ from folio.federation.models import (
 from folio.models import Article, Status, User
 
 
-def _not_blocked() -> ColumnElement[bool]:
-    """The remote actor's server is not blocked (its replies and reactions are hidden)."""
-    return RemoteActor.domain.not_in(select(DomainBlock.domain))
+def not_blocked() -> ColumnElement[bool]:
+    """The remote actor's server is not blocked, nor any domain above it (a blocked
+    server's replies and reactions are hidden, and it is sent nothing)."""
+    return ~exists().where(
+        or_(
+            DomainBlock.domain == RemoteActor.domain,
+            RemoteActor.domain.like(literal("%.") + DomainBlock.domain),
+        )
+    )
 
 
 def reaction_counts(session: Session, article_id: int) -> dict[str, int]:
@@ -32,7 +38,7 @@ def reaction_counts(session: Session, article_id: int) -> dict[str, int]:
         .join(RemoteActor, RemoteActor.id == RemoteReaction.remote_actor_id)
         .where(
             RemoteReaction.article_id == article_id,
-            _not_blocked(),
+            not_blocked(),
         )
         .group_by(RemoteReaction.kind)
     )
@@ -51,7 +57,7 @@ def remote_comments(
         .join(RemoteActor, RemoteActor.id == RemoteComment.remote_actor_id)
         .where(
             RemoteComment.article_id == article_id,
-            _not_blocked(),
+            not_blocked(),
         )
         .order_by(RemoteComment.published_at, RemoteComment.id)
     )
@@ -86,7 +92,7 @@ def fediverse_feed(session: Session, user: User, limit: int = 50) -> Sequence[Re
         .join(RemoteActor, RemoteActor.id == RemotePost.remote_actor_id)
         .where(
             RemotePost.remote_actor_id.in_(followed),
-            _not_blocked(),
+            not_blocked(),
         )
         .order_by(RemotePost.published_at.desc(), RemotePost.id.desc())
         .limit(limit)

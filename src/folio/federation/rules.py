@@ -29,6 +29,7 @@ from folio.federation.models import (
     RemoteReaction,
     Tombstone,
 )
+from folio.federation.queries import not_blocked
 from folio.models import Article, User, now_utc
 
 URI_MAX = 500
@@ -146,14 +147,10 @@ def follower_inboxes(session: Session, user_id: int) -> list[str]:
     actors = session.scalars(
         select(RemoteActor)
         .join(RemoteFollower, RemoteFollower.remote_actor_id == RemoteActor.id)
-        .where(RemoteFollower.user_id == user_id)
+        .where(RemoteFollower.user_id == user_id, not_blocked())
         .order_by(RemoteActor.id)
     )
-    seen: dict[str, None] = {}
-    for actor in actors:
-        if not is_blocked(session, actor.uri):
-            seen.setdefault(actor.delivery_inbox, None)
-    return list(seen)
+    return list(dict.fromkeys(actor.delivery_inbox for actor in actors))
 
 
 # --- deliveries ---------------------------------------------------------------------------
