@@ -439,3 +439,15 @@ def test_a_blocked_parent_domain_hides_its_subdomains_and_gets_nothing(
     session.commit()
     assert queries.remote_comments(session, article.id, with_held=True) == []
     assert federation_rules.follower_inboxes(session, article.author_id) == []
+
+
+def test_a_deleted_account_is_forgotten_with_its_follows_and_replies(
+    client: FlaskClient, remote: RemoteServer, bob: str, article: Article, session: Session
+) -> None:
+    post(client, remote, follow(remote))
+    post(client, remote, reply(remote, "<p>Soon gone</p>"))
+    del remote.documents["/users/bob"]  # the account is gone: its document answers 404
+    delete = {"id": f"{bob}#delete", "type": "Delete", "actor": bob, "object": bob}
+    assert post(client, remote, delete).status_code == 202
+    assert count(session, RemoteFollower) == 0
+    assert count(session, RemoteComment) == 0

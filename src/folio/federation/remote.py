@@ -106,7 +106,9 @@ def public_key(key_id: str, refresh: bool) -> str | None:
     ``refresh``): the signature check's look-up."""
     session = current_session()
     actor = queries.actor_by_key_id(session, key_id)
-    if actor is not None and not refresh and _fresh(actor) and actor.public_key_pem:
+    # The stored key first, however old: a key that no longer verifies is fetched again
+    # (refresh), and a deleted account's last Delete is still signed by the key we have.
+    if actor is not None and not refresh and actor.public_key_pem:
         return actor.public_key_pem
     try:
         owner = _key_owner(key_id)
