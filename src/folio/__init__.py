@@ -107,6 +107,7 @@ def register_security(app: Flask) -> None:
 def register_tasks(app: Flask) -> None:
     from folio.articles.schedule_runner import init_scheduling
     from folio.exports.runner import init_exports
+    from folio.federation.tasks import init_federation
     from folio.media.uploads import init_media
     from folio.newsletter.delivery import init_newsletter
     from folio.notifications import init_notifications
@@ -125,6 +126,7 @@ def register_tasks(app: Flask) -> None:
     init_imports(app)
     init_stats(app)
     init_newsletter(app)
+    init_federation(app)
 
 
 def register_caching(app: Flask) -> None:

@@ -46,6 +46,7 @@ from werkzeug.http import parse_cookie
 from folio.core import totals
 from folio.core.events import DomainEvent, subscribe
 from folio.extensions import cache
+from folio.federation.documents import prefers_activity_json
 from folio.logs import access_log, redact
 
 log = logging.getLogger(__name__)
@@ -291,6 +292,10 @@ def _key(environ: dict[str, Any]) -> str:
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
     )
+    # A profile or an article is a page or an ActivityPub document by its Accept header
+    # (folio.federation): each has a key of its own, so neither is served for the other.
+    if prefers_activity_json(environ.get("HTTP_ACCEPT", "")):
+        url += "#activity+json"
     digest = hashlib.sha256(url.encode("latin-1", "replace")).hexdigest()[:40]
     return f"folio:public:v3:{digest}"
 

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from folio.core.events import ContentChanged
 from folio.core.uow import unit_of_work
 from folio.exports.commands import export_commands
+from folio.federation.commands import federation_commands
 
 
 def register_commands(app: Flask) -> None:
@@ -34,6 +35,7 @@ def register_commands(app: Flask) -> None:
     from folio.newsletter.cli import newsletter_commands
 
     app.cli.add_command(newsletter_commands)
+    app.cli.add_command(federation_commands)
 
 
 @click.command("seed-db")

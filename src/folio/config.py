@@ -278,6 +278,37 @@ class BaseConfig:
     # Subscribing: per client, and per address (each request may mail a confirmation).
     RATELIMIT_NEWSLETTER = "10 per minute;60 per hour"
     RATELIMIT_NEWSLETTER_ACCOUNT = "3 per hour;6 per day"
+    # Federation (folio.federation, issue 18): every author an ActivityPub actor.
+    FEDERATION_ENABLED = True
+    # Loopback/private addresses over plain http: tests and local development only.
+    FEDERATION_ALLOW_PRIVATE_ADDRESSES = False
+    # Encrypts actors' private keys at rest; None: derived from SECRET_KEY (and the
+    # fallbacks from SECRET_KEY_FALLBACKS, so a rotated SECRET_KEY still opens old keys).
+    FEDERATION_KEY_SECRET: str | None = None
+    FEDERATION_KEY_SECRET_FALLBACKS: list[str] = []
+    FEDERATION_INBOX_MAX_BYTES = 256 * 1024
+    # Per remote host (the signer's key id), for each inbox.
+    RATELIMIT_FEDERATION_INBOX = "300 per minute;5000 per hour"
+    # Following by handle and remote avatars make Folio fetch from other servers.
+    RATELIMIT_FEDERATION_FOLLOW = "20 per minute;200 per hour"
+    RATELIMIT_FEDERATION_FOLLOW_ACCOUNT = "20 per minute;200 per hour"
+    RATELIMIT_FEDERATION_AVATAR = "120 per minute"
+    FEDERATION_MAX_CLOCK_SKEW = 3600
+    FEDERATION_ACTOR_CACHE_SECONDS = 24 * 3600
+    # Deliveries: retried after BACKOFF * 2**attempts (at most MAX_BACKOFF) until they are
+    # GIVE_UP_DAYS old; a host that failed that long is given up at once.
+    FEDERATION_DELIVERY_BACKOFF_SECONDS = 60
+    FEDERATION_DELIVERY_MAX_BACKOFF_SECONDS = 12 * 3600
+    FEDERATION_DELIVERY_GIVE_UP_DAYS = 7
+    FEDERATION_DELIVER_BEAT_SECONDS = 60.0
+    # Without a broker, send fresh deliveries once the response has gone (False: leave
+    # them all to the due-runner, `flask federation deliver-due`).
+    FEDERATION_DELIVER_IMMEDIATELY = True
+    # ...and retry what is due after a response, at most this often per process.
+    FEDERATION_RETRY_CHECK_SECONDS = 60.0
+    # Hold replies from the fediverse until the article's author approves them.
+    FEDERATION_HOLD_REMOTE_COMMENTS = False
+    FEDERATION_OUTBOX_PAGE_SIZE = 20
 
 
 class DevelopmentConfig(BaseConfig):

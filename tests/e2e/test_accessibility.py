@@ -85,6 +85,10 @@ SIGNED_IN_PAGES: tuple[tuple[str, str], ...] = (
     ("article-stats", "/me/stats/{slug}"),
     ("admin-stats", "/admin/stats?days=90"),
     ("newsletter-subscribers", "/newsletter/subscribers"),
+    ("fediverse-feed", "/feed/fediverse"),
+    ("fediverse-following", "/federation/following"),
+    ("fediverse-deliveries", "/federation/deliveries"),
+    ("admin-domain-blocks", "/admin/federation/blocks"),
 )
 # Not HTML, or not Folio's own markup: feeds, the sitemap, the vendored Swagger UI.
 NOT_SWEPT = ("/atom.xml", "/sitemap.xml", "/api/v1/docs")

@@ -49,9 +49,9 @@ def register_api(app: Flask) -> None:
     from folio.comments import api_v1 as comments
     from folio.exports import api_v1 as exports
     from folio.media import api_v1 as media
-    from folio.webhooks import api_v1 as webhooks
-    from folio.stats import api_v1 as stats
     from folio.newsletter import api_v1 as newsletter
+    from folio.stats import api_v1 as stats
+    from folio.webhooks import api_v1 as webhooks
 
     # Documented errors are listed per operation, each in the one shape of errors.py.
     api.ERROR_SCHEMA = common.ErrorSchema

@@ -11,20 +11,36 @@ from folio.auth.models import RevokedToken
 from folio.comments.models import Comment
 from folio.core.models import Base, now_utc
 from folio.exports.models import Export
+from folio.federation.models import (
+    ActorKey,
+    Delivery,
+    DomainBlock,
+    ReceivedActivity,
+    RemoteActor,
+    RemoteComment,
+    RemoteFollower,
+    RemoteFollowing,
+    RemotePost,
+    RemoteReaction,
+    Tombstone,
+)
 from folio.imports.models import ImportedItem, ImportRun, LegacyRedirect
 from folio.media.models import Media, MediaKind, article_media
 from folio.newsletter.models import Send, Subscriber
 from folio.social.models import Follow
-from folio.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from folio.stats.models import ArticleDay, ReferrerDay, StatsSalt, StatsVisitor
+from folio.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "ActorKey",
     "Article",
     "ArticleDay",
     "ArticleRevision",
     "Base",
     "Comment",
     "Export",
+    "Delivery",
+    "DomainBlock",
     "DraftLink",
     "Favorite",
     "Follow",
@@ -35,6 +51,13 @@ __all__ = [
     "MediaKind",
     "PendingEdit",
     "ReferrerDay",
+    "ReceivedActivity",
+    "RemoteActor",
+    "RemoteComment",
+    "RemoteFollower",
+    "RemoteFollowing",
+    "RemotePost",
+    "RemoteReaction",
     "RevokedToken",
     "RevisionKind",
     "Role",
@@ -44,6 +67,7 @@ __all__ = [
     "Status",
     "Subscriber",
     "Tag",
+    "Tombstone",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -16,9 +16,10 @@ from folio.articles import pages as article_pages  # noqa: E402, F401
 from folio.articles import schedule_pages as schedule_pages  # noqa: E402, F401
 from folio.articles import share_pages as share_pages  # noqa: E402, F401
 from folio.exports import pages as export_pages  # noqa: E402, F401
+from folio.federation import pages as federation_pages  # noqa: E402, F401
 from folio.imports import pages as import_pages  # noqa: E402, F401
 from folio.media import pages as media_pages  # noqa: E402, F401
-from folio.stats import pages as stats_pages  # noqa: E402, F401
 from folio.newsletter import pages as newsletter_pages  # noqa: E402, F401
+from folio.stats import pages as stats_pages  # noqa: E402, F401
 from folio.web import actions, filters, views  # noqa: E402, F401
 from folio.webhooks import pages as webhook_pages  # noqa: E402, F401
