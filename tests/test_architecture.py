@@ -129,7 +129,7 @@ AREA_DEPENDENCIES: dict[str, set[str]] = {
     "auth": {"accounts"},
     "webhooks": {"accounts", "social", "media", "articles", "comments"},
     "exports": {"accounts"},
-    "stats": {"accounts", "articles"},
+    "stats": {"accounts", "articles", "newsletter"},
 }
 CORE_MODULES = ("rules.py", "queries.py", "events.py", "models.py", "permissions.py", "search.py")
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from folio.auth.tokens import issue_access_token
 from folio.extensions import db
-from folio.models import ArticleDay, Favorite, ReferrerDay, User
+from folio.models import ArticleDay, Favorite, ReferrerDay, Subscriber, User
 from tests.factories import ArticleFactory, UserFactory
 from tests.stats.conftest import PHONE, beacon
 from tests.web.helpers import sign_in_through_the_session, text
@@ -50,6 +50,21 @@ def site(session: Session, client: FlaskClient) -> dict[str, Any]:
             created_at=datetime.now(UTC) - timedelta(days=20),
         )
     )
+    # Email subscribers: two of the writer's (one today, one 20 days ago), one of the
+    # other writer's and one of the whole site's, today.
+    for email, author, days_ago in (
+        ("new@example.test", writer, 0),
+        ("older@example.test", writer, 20),
+        ("theirs@example.test", other, 0),
+        ("site@example.test", None, 0),
+    ):
+        session.add(
+            Subscriber(
+                email=email,
+                author_id=author.id if author else None,
+                created_at=datetime.now(UTC) - timedelta(days=days_ago),
+            )
+        )
     session.flush()
     # Today: 3 readers of the essay (one reads it twice), 1 of the notes, 1 of theirs.
     beacon(client, "essay", referrer="https://news.example.org/today")
@@ -75,7 +90,7 @@ def test_the_writer_sees_their_articles_only(client: FlaskClient, site: dict[str
         "Views": "5",
         "Unique visitors": "4",
         "New favorites": "1",
-        "New subscribers": "0",
+        "New subscribers": "1",
     }
     words = text(page)
     assert "An essay 4 3" in words
@@ -87,6 +102,7 @@ def test_the_writer_sees_their_articles_only(client: FlaskClient, site: dict[str
     month = client.get("/me/stats?days=30").get_data(as_text=True)
     assert _figures(month)["Views"] == "45"
     assert _figures(month)["New favorites"] == "2"
+    assert _figures(month)["New subscribers"] == "2"
     quarter = client.get("/me/stats?days=90").get_data(as_text=True)
     assert _figures(quarter)["Views"] == "145"
     assert _figures(quarter)["Unique visitors"] == "114"
@@ -121,7 +137,9 @@ def test_the_admin_sees_the_whole_site(client: FlaskClient, site: dict[str, Any]
     sign_in_through_the_session(client, site["admin"])
     page = client.get("/admin/stats?days=30")
     assert page.status_code == 200
-    assert _figures(page.get_data(as_text=True))["Views"] == str(40 + 500 + 6)
+    figures = _figures(page.get_data(as_text=True))
+    assert figures["Views"] == str(40 + 500 + 6)
+    assert figures["New subscribers"] == "4"
     assert "Not yours 501 401" in text(page)
 
 
@@ -153,7 +171,7 @@ def test_the_api_gives_the_author_the_same_figures(
         5,
         4,
         1,
-        0,
+        1,
     )
     assert len(body["series"]) == 7
     assert body["series"][-1] == {"day": _today().isoformat(), "views": 5, "visitors": 4}

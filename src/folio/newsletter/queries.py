@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -51,6 +51,17 @@ def summary(session: Session, author_id: int | None) -> ListSummary:
         for n in range(GROWTH_DAYS)
     ]
     return ListSummary(total=int(total), growth=growth)
+
+
+def new_between(session: Session, author_id: int | None, since: date, until: date) -> int:
+    """Subscriptions confirmed from ``since`` to ``until`` (UTC days, both included): to
+    ``author_id``'s list, or to any list on the site when None."""
+    start = datetime.combine(since, time.min, UTC)
+    end = datetime.combine(until + timedelta(days=1), time.min, UTC)
+    stmt = select(func.count()).where(Subscriber.created_at >= start, Subscriber.created_at < end)
+    if author_id is not None:
+        stmt = stmt.where(Subscriber.author_id == author_id)
+    return int(session.scalar(stmt) or 0)
 
 
 def page(

@@ -19,6 +19,7 @@ from folio.accounts.models import User
 from folio.articles.models import Article, Favorite
 from folio.articles.queries import get_article
 from folio.core.errors import Forbidden
+from folio.newsletter import queries as newsletter_queries
 from folio.stats.counters import DayCounts
 from folio.stats.models import ArticleDay, ReferrerDay
 
@@ -84,12 +85,8 @@ class Report:
 
 def new_subscribers(session: Session, author_id: int | None, since: date, until: date) -> int:
     """How many readers subscribed by email between ``since`` and ``until`` (inclusive) to
-    ``author_id`` (None: to anyone on the site).
-
-    The newsletter area provides this figure; until it is part of Folio there are no
-    subscribers, so the answer is 0.
-    """
-    return 0
+    ``author_id`` (None: to anyone on the site)."""
+    return newsletter_queries.new_between(session, author_id, since, until)
 
 
 def report(
