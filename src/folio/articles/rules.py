@@ -234,12 +234,7 @@ def update_article(
     # A scheduled draft must stay publishable, or its moment would come to nothing.
     publishable = article.is_published or article.publish_at is not None
     _validate(title, description, body, tag_names or [], publishing=publishable)
-    if "cover_image" in changes:
-        cover = media.own_cover(session, actor, changes.get("cover_image"))
-        article.cover_id = cover.id if cover is not None else None
-        article.cover = cover
-    if "send_email" in changes:
-        article.send_email = bool(changes["send_email"])
+    _apply_settings(session, actor, article, changes)
     if title != article.title:
         article.title = title
         if article.published_at is None:
@@ -260,6 +255,18 @@ def update_article(
         session, article_events.ArticleUpdated(article_id=article.id, author_id=article.author_id)
     )
     return article
+
+
+def _apply_settings(
+    session: Session, actor: User, article: Article, changes: ArticleChanges
+) -> None:
+    """The cover and the email switch, when ``changes`` names them."""
+    if "cover_image" in changes:
+        cover = media.own_cover(session, actor, changes.get("cover_image"))
+        article.cover_id = cover.id if cover is not None else None
+        article.cover = cover
+    if "send_email" in changes:
+        article.send_email = bool(changes["send_email"])
 
 
 def _touch(article: Article) -> None:
