@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     from folio.auth.session import init_login
     from folio.auth.tokens import init_jwt
     from folio.extensions import cache, csrf, db, limiter, mail, migrate
+    from folio.i18n.setup import init_i18n
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_directory())
@@ -55,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     init_jwt(app)
     init_login(app)
+    init_i18n(app)
 
 
 def _migrations_directory() -> str:

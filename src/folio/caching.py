@@ -47,6 +47,7 @@ from folio.core import totals
 from folio.core.events import DomainEvent, subscribe
 from folio.extensions import cache
 from folio.federation.documents import prefers_activity_json
+from folio.i18n.setup import locale_for_environ
 from folio.logs import access_log, redact
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ class PublicCache:
             config.get("REMEMBER_COOKIE_NAME", "remember_token"),
         )
         self.log_json = bool(config.get("LOG_JSON")) and not app.testing
+        self.default_locale = config.get("BABEL_DEFAULT_LOCALE")
         self.local = LocalCopies(
             config.get("PUBLIC_CACHE_LOCAL_SECONDS", 0.0),
             config.get("PUBLIC_CACHE_LOCAL_MAX_BYTES", 0),
@@ -191,7 +193,7 @@ class PublicCache:
         if not self._cacheable(environ):
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
-        key = _key(environ)
+        key = _key(environ, self.default_locale)
         local = self.local if self.local.enabled else None
         now = self.local.clock()
         if local is not None and (copy := local.get(key, now)) is not None:
@@ -283,7 +285,7 @@ class PublicCache:
         return [body]
 
 
-def _key(environ: dict[str, Any]) -> str:
+def _key(environ: dict[str, Any], default_locale: str | None) -> str:
     # The whole URL: pages carry absolute links, so scheme and host are part of the answer.
     url = "{}://{}{}{}?{}".format(
         environ["wsgi.url_scheme"],
@@ -296,8 +298,12 @@ def _key(environ: dict[str, Any]) -> str:
     # (folio.federation): each has a key of its own, so neither is served for the other.
     if prefers_activity_json(environ.get("HTTP_ACCEPT", "")):
         url += "#activity+json"
+    elif not environ.get("PATH_INFO", "").startswith("/api"):
+        # A page is written in the reader's language: one entry per language (the APIs
+        # answer in English whatever the reader's).
+        url += "#" + locale_for_environ(environ, default_locale)
     digest = hashlib.sha256(url.encode("latin-1", "replace")).hexdigest()[:40]
-    return f"folio:public:v3:{digest}"
+    return f"folio:public:v4:{digest}"
 
 
 def _mark_shareable(response: Response) -> Response:
@@ -305,7 +311,7 @@ def _mark_shareable(response: Response) -> Response:
     if _PENDING not in request.environ or request.endpoint not in CACHED_ENDPOINTS:
         return response
     response.headers["X-Folio-Cache"] = "miss"
-    response.vary.update(("Cookie", "Authorization"))
+    response.vary.update(("Cookie", "Authorization", "Accept-Language"))
     cache_control = response.headers.get("Cache-Control", "")
     if (
         response.status_code == 200

@@ -102,6 +102,11 @@ class BaseConfig:
     # built from it, never from a request's Host header. Production refuses to start
     # without it (and without TRUSTED_HOSTS); the other profiles have a local default.
     PUBLIC_URL: str | None = None
+    # The interface language when neither the reader nor their browser names one Folio
+    # speaks (en, de or es; folio.i18n), and the time zone dates are shown in to readers
+    # who have not chosen one.
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
     TRUSTED_HOSTS: list[str] | None = None
     PROXY_FIX_HOPS = 0
 

@@ -326,7 +326,8 @@ def test_timeago_and_fulldate() -> None:
     assert timeago(now - timedelta(days=9), now) == "1 week ago"
     assert timeago(now - timedelta(days=800), now) == "2 years ago"
     assert timeago(now + timedelta(minutes=5), now) == "just now"
-    assert fulldate(now) == "1 May 2026, 12:00 UTC"
+    # English dates as Babel writes them for "en" (German and Spanish: tests/i18n).
+    assert fulldate(now) == "May 1, 2026, 12:00\u202fPM UTC"
 
 
 def test_initials() -> None:

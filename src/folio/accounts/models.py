@@ -58,6 +58,8 @@ class User(TimestampMixin, Base):
     email_notifications: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # An IANA name ("Europe/Paris"); dates are shown and entered in it. None: the browser's.
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    # The interface language ("de"); None: the browser's (folio.i18n).
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     articles: Mapped[list[Article]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True

@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from folio.accounts import events as account_events
 from folio.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from folio.core.events import record
+from folio.i18n import supported
 from folio.models import Role, User, now_utc, username_key
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
@@ -356,6 +357,12 @@ def change_password(
 def stop_email_notifications(session: Session, user: User) -> None:
     """The owner of an unsubscribe link gets no more notification emails."""
     user.email_notifications = False
+    session.flush()
+
+
+def set_locale(session: Session, user: User, locale: str | None) -> None:
+    """The interface language the user reads in; None: their browser's."""
+    user.locale = supported(locale)
     session.flush()
 
 

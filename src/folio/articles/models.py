@@ -83,6 +83,9 @@ class Article(TimestampMixin, Base):
     send_email: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, server_default=true()
     )
+    # The language the article is written in (a BCP 47 tag such as "de" or "pt-BR"),
+    # whatever the reader's interface language; None: the site's.
+    language: Mapped[str | None] = mapped_column(String(35))
     # Bumped on every change; the APIs' ETags come from it.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

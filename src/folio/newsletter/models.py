@@ -27,6 +27,8 @@ class Subscriber(Base):
     # How the address came: "form", "api", or "import" (the writer affirmed consent).
     source: Mapped[str] = mapped_column(String(16), nullable=False, default="form")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=now_utc)
+    # The language the reader subscribed in: their mails are written in it.
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         UniqueConstraint("author_id", "email", name="uq_newsletter_subscribers_author_id_email"),

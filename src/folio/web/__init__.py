@@ -17,6 +17,7 @@ from folio.articles import schedule_pages as schedule_pages  # noqa: E402, F401
 from folio.articles import share_pages as share_pages  # noqa: E402, F401
 from folio.exports import pages as export_pages  # noqa: E402, F401
 from folio.federation import pages as federation_pages  # noqa: E402, F401
+from folio.i18n import pages as language_pages  # noqa: E402, F401
 from folio.imports import pages as import_pages  # noqa: E402, F401
 from folio.media import pages as media_pages  # noqa: E402, F401
 from folio.newsletter import pages as newsletter_pages  # noqa: E402, F401

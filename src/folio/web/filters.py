@@ -7,59 +7,65 @@ Python, so no template ever needs ``|safe``.
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Response, current_app, g, has_request_context, request, url_for
+from babel import Locale, dates
+from babel.numbers import format_decimal
+from flask import Response, current_app, g, has_app_context, has_request_context, request, url_for
+from flask_babel import get_locale, get_timezone, gettext
 from flask_login import current_user
 from markupsafe import Markup
 
 from folio.articles.markdown import table_of_contents
 from folio.errors import face
+from folio.i18n import DEFAULT_LOCALE
 from folio.models import Article, User
 from folio.web import bp
 
 AVATAR_TONES = 8
-_UNITS = (
-    (365 * 24 * 3600, "year"),
-    (30 * 24 * 3600, "month"),
-    (7 * 24 * 3600, "week"),
-    (24 * 3600, "day"),
-    (3600, "hour"),
-    (60, "minute"),
-)
+_DAY = 24 * 3600
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse(DEFAULT_LOCALE)
+
+
+def _in_reader_zone(value: datetime) -> datetime:
+    # The reader's zone (their setting, else the site's): folio.i18n.setup.
+    zone = get_timezone() if has_app_context() else None
+    return value.astimezone(zone or UTC)
 
 
 def timeago(value: datetime | None, now: datetime | None = None) -> str:
-    """ "3 hours ago", "yesterday", "just now"."""
+    """ "3 hours ago", "yesterday", "just now", in the reader's language."""
     if value is None:
         return ""
     now = now or datetime.now(UTC)
-    seconds = int((now - value).total_seconds())
-    if seconds < 0:
-        return "just now"
+    seconds = (now - value).total_seconds()
     if seconds < 60:
-        return "just now"
-    for size, unit in _UNITS:
-        if seconds >= size:
-            amount = seconds // size
-            if unit == "day" and amount == 1:
-                return "yesterday"
-            return f"{amount} {unit}{'s' if amount != 1 else ''} ago"
-    return "just now"  # pragma: no cover - the minute unit catches everything above
+        return gettext("just now")
+    if _DAY <= seconds < 2 * _DAY:
+        return gettext("yesterday")
+    return dates.format_timedelta(
+        -timedelta(seconds=seconds), threshold=1, add_direction=True, locale=_locale()
+    )
 
 
 def fulldate(value: datetime | None) -> str:
+    """ "1 May 2026, 14:00 CEST": the date, the time and the zone the reader reads in."""
     if value is None:
         return ""
-    value = value.astimezone(UTC)
-    return f"{value.day} {value:%B %Y}, {value:%H:%M} UTC"
+    local, locale = _in_reader_zone(value), _locale()
+    zone = dates.format_datetime(local, "z", tzinfo=local.tzinfo, locale=locale)
+    day = dates.format_date(local, "long", locale=locale)
+    return f"{day}, {dates.format_time(local, 'short', tzinfo=local.tzinfo, locale=locale)} {zone}"
 
 
 def shortdate(value: datetime | None) -> str:
     if value is None:
         return ""
-    return f"{value.day} {value:%b %Y}"
+    return dates.format_date(_in_reader_zone(value), "medium", locale=_locale())
 
 
 def article_html(article: Article) -> Markup:
@@ -75,8 +81,8 @@ def sections(body_html: str) -> list[tuple[int, str, str]]:
 def filesize(size: int) -> str:
     """Bytes as people read them: "0 KB", "820 KB", "4.6 MB"."""
     if size < 1024 * 1024:
-        return f"{round(size / 1024)} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+        return f"{format_decimal(round(size / 1024), locale=_locale())} KB"
+    return f"{format_decimal(round(size / (1024 * 1024), 1), '0.0', locale=_locale())} MB"
 
 
 def initials(user: User) -> str:

@@ -1,0 +1,65 @@
+"""The reader's language: which locale a request is answered in, dates in it, the switcher.
+
+English, German and Spanish. A request's locale is the signed-in user's setting, else
+the footer switcher's cookie, else ``Accept-Language``, else the site's default
+(``BABEL_DEFAULT_LOCALE``). Anything unknown or malformed falls through quietly.
+The APIs' error messages stay English (clients match on them and their codes); pages
+translate them when they show them (``N_`` marks them for the catalog).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+
+# The interface languages, each named in itself (how a reader looks for their own).
+LOCALES: dict[str, str] = {"en": "English", "de": "Deutsch", "es": "Español"}
+DEFAULT_LOCALE = "en"
+LOCALE_COOKIE = "folio_locale"
+# An Accept-Language header longer than this is cut before it is parsed.
+_HEADER_MAX = 512
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name gettext's tools look for
+    """Mark ``message`` for the catalogs without translating it where it is written."""
+    return message
+
+
+def supported(value: str | None) -> str | None:
+    """The interface language ``value`` names ("de", "de-AT", "es_MX"), or None."""
+    if not value or len(value) > 35:
+        return None
+    primary = value.replace("_", "-").split("-", 1)[0].strip().lower()
+    return primary if primary in LOCALES else None
+
+
+@lru_cache(maxsize=1024)
+def from_accept_language(header: str) -> str | None:
+    """The best interface language for an ``Accept-Language`` header, or None.
+
+    Cached by header: the public cache asks on every request it answers.
+    """
+    accept = parse_accept_header(header[:_HEADER_MAX], LanguageAccept)
+    try:
+        found = accept.best_match(tuple(LOCALES))
+    except ValueError:  # a tag werkzeug cannot read: as if there were none
+        return None
+    return supported(found)
+
+
+def negotiate(
+    user_locale: str | None,
+    cookie: str | None,
+    accept_language: str | None,
+    default: str | None,
+) -> str:
+    """The locale for a request, from what it carries, in the order the module names."""
+    return (
+        supported(user_locale)
+        or supported(cookie)
+        or from_accept_language(accept_language or "")
+        or supported(default)
+        or DEFAULT_LOCALE
+    )
