@@ -40,6 +40,15 @@ def select_time_zone() -> str | None:
     return user.time_zone if user is not None and user.time_zone else None
 
 
+def mail_locale(*candidates: str | None) -> str:
+    """The language a mail is written in: the first of the recipient's known choices
+    (their account's setting, the language they subscribed in), else the site's."""
+    for candidate in candidates:
+        if found := supported(candidate):
+            return found
+    return supported(current_app.config.get("BABEL_DEFAULT_LOCALE")) or DEFAULT_LOCALE
+
+
 def locale_for_environ(environ: dict[str, Any], default: str | None) -> str:
     """The locale an anonymous request gets, read from the raw WSGI environ.
 
