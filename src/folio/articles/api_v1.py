@@ -128,6 +128,7 @@ class Articles(MethodView):
             publish=args["publish"],
             cover_image=args.get("cover_image"),
             send_email=args["send_email"],
+            language=args.get("language"),
         )
         if args.get("publish_at") is not None:
             scheduling_api.schedule_new(current_session(), user, article, args)

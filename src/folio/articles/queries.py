@@ -115,6 +115,7 @@ class ArticleView:
     publish_at: datetime | None = None
     word_count: int = 0
     send_email: bool = True
+    language: str | None = None
 
     @property
     def reading_minutes(self) -> int:
@@ -142,6 +143,7 @@ class ArticleView:
             word_count=article.word_count,
             publish_at=article.publish_at,
             send_email=article.send_email,
+            language=article.language,
         )
 
 

@@ -26,6 +26,7 @@ from folio.articles.queries import is_favorited, normalise_tags
 from folio.articles.reading import count_words
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
+from folio.i18n import N_, language_tag
 from folio.media import rules as media
 from folio.models import (
     Article,
@@ -54,6 +55,8 @@ class ArticleChanges(TypedDict, total=False):
     cover_image: str | None
     # "Also send by email": mail the article to its newsletter when it is published.
     send_email: bool
+    # The language it is written in (a BCP 47 tag), or None for the site's.
+    language: str | None
 
 
 def _render_body(session: Session, body: str) -> tuple[str, list[int]]:
@@ -156,6 +159,7 @@ def create_article(
     cover_image: str | None = None,
     editing_session: str | None = None,
     send_email: bool = True,
+    language: str | None = None,
 ) -> Article:
     """Write a new article, as a draft or published at once.
 
@@ -168,6 +172,7 @@ def create_article(
     title, description, body = (title or "").strip(), (description or "").strip(), body or ""
     tag_names = normalise_tags(tags or [])
     _validate(title, description, body, tag_names, publishing=publish)
+    written_in = checked_language(language)
     cover = media.own_cover(session, actor, cover_image)
     body_html, body_media = _render_body(session, body)
     now = now_utc()
@@ -180,6 +185,7 @@ def create_article(
         word_count=count_words(body),
         cover=cover,
         send_email=bool(send_email),
+        language=written_in,
         author=actor,
         tags=_tags_by_name(session, tag_names),
         status=Status.PUBLISHED.value if publish else Status.DRAFT.value,
@@ -260,13 +266,28 @@ def update_article(
 def _apply_settings(
     session: Session, actor: User, article: Article, changes: ArticleChanges
 ) -> None:
-    """The cover and the email switch, when ``changes`` names them."""
+    """The cover, the email switch and the language, when ``changes`` names them."""
     if "cover_image" in changes:
         cover = media.own_cover(session, actor, changes.get("cover_image"))
         article.cover_id = cover.id if cover is not None else None
         article.cover = cover
     if "send_email" in changes:
         article.send_email = bool(changes["send_email"])
+    if "language" in changes:
+        article.language = checked_language(changes.get("language"))
+
+
+def checked_language(value: str | None) -> str | None:
+    """An article's language tag, tidied; blank means none (the site's language).
+
+    :raises ValidationFailed: on ``language`` when it is not a BCP 47 tag.
+    """
+    if value is None or not value.strip():
+        return None
+    tag = language_tag(value)
+    if tag is None:
+        raise ValidationFailed({"language": [N_("is not a language tag such as en, de or pt-BR")]})
+    return tag
 
 
 def _touch(article: Article) -> None:

@@ -12,6 +12,7 @@ from folio.accounts.api_v1 import ProfileSchema
 from folio.api.common import ChangesSchema, StrictBoolean
 from folio.api.paging import CursorArgs, page_schema
 from folio.articles.rules import BODY_MAX, DESCRIPTION_MAX, TAG_MAX, TAGS_PER_ARTICLE, TITLE_MAX
+from folio.i18n import LANGUAGE_TAG_MAX
 from folio.media.uploads import public_url
 
 LIST_STATUSES = ("published", "draft", "mine")
@@ -74,6 +75,16 @@ class ArticleCreateSchema(Schema):
             "article is a draft that only you see, until `POST /articles/{slug}/publish`."
         },
     )
+    language = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=LANGUAGE_TAG_MAX),
+        metadata={
+            "description": "The language the article is written in, a BCP 47 tag (`de`, "
+            "`pt-BR`); null or empty: the site's language. Pages, feeds and ActivityPub "
+            "documents declare it.",
+            "example": "de",
+        },
+    )
     send_email = StrictBoolean(
         load_default=True,
         metadata={
@@ -108,6 +119,16 @@ class ArticleUpdateSchema(ChangesSchema):
             "description": "Schedule (or move) the draft's publication: ISO 8601 with an "
             "offset, in the future, at most a year ahead; null cancels the schedule.",
             "example": "2027-01-31T09:00:00Z",
+        },
+    )
+    language = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=LANGUAGE_TAG_MAX),
+        metadata={
+            "description": "The language the article is written in, a BCP 47 tag (`de`, "
+            "`pt-BR`); null or empty: the site's language. Pages, feeds and ActivityPub "
+            "documents declare it.",
+            "example": "de",
         },
     )
     send_email = StrictBoolean(
@@ -180,6 +201,11 @@ class ArticleSchema(ArticleSummarySchema):
     body = fields.String(required=True, metadata={"description": "The Markdown source."})
     send_email = fields.Boolean(
         required=True, metadata={"description": "Whether publishing mails the article."}
+    )
+    language = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Its language (a BCP 47 tag), or null: the site's."},
     )
     body_html = fields.String(
         required=True,

@@ -117,7 +117,7 @@ def article_object(urls: Urls, article: Article, author: User) -> dict[str, Any]
     """An ``Article``: name, sanitised HTML content, summary, hashtags, images."""
     actor = urls.actor(author.username)
     url = urls.article(article.slug)
-    return {
+    document: dict[str, Any] = {
         "id": url,
         "type": "Article",
         "name": article.title,
@@ -136,6 +136,14 @@ def article_object(urls: Urls, article: Article, author: User) -> dict[str, Any]
         ],
         "attachment": _attachments(urls, article),
     }
+    if article.language:
+        # The article's own language, as ActivityStreams natural-language maps say it
+        # (Mastodon reads contentMap's key as the post's language).
+        document["contentMap"] = {article.language: article.body_html}
+        document["nameMap"] = {article.language: article.title}
+        if article.description:
+            document["summaryMap"] = {article.language: article.description}
+    return document
 
 
 def _attachments(urls: Urls, article: Article) -> list[dict[str, Any]]:

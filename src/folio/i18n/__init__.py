@@ -9,6 +9,7 @@ translate them when they show them (``N_`` marks them for the catalog).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from werkzeug.datastructures import LanguageAccept
@@ -20,6 +21,31 @@ DEFAULT_LOCALE = "en"
 LOCALE_COOKIE = "folio_locale"
 # An Accept-Language header longer than this is cut before it is parsed.
 _HEADER_MAX = 512
+
+
+# A BCP 47 language tag as articles declare theirs: a language, then optional script,
+# region or variant subtags ("de", "pt-BR", "zh-Hant", "sr-Latn-RS").
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}$")
+LANGUAGE_TAG_MAX = 35
+
+
+def language_tag(value: str | None) -> str | None:
+    """``value`` as a tidy BCP 47 tag ("pt_br" gives "pt-BR"), or None when it is none."""
+    if value is None:
+        return None
+    text = value.strip().replace("_", "-")
+    if len(text) > LANGUAGE_TAG_MAX or not _LANGUAGE_TAG.match(text):
+        return None
+    first, *rest = text.split("-")
+    tidy = [first.lower()]
+    for part in rest:
+        if len(part) == 2 and part.isalpha():
+            tidy.append(part.upper())  # a region
+        elif len(part) == 4 and part.isalpha():
+            tidy.append(part.title())  # a script
+        else:
+            tidy.append(part.lower())
+    return "-".join(tidy)
 
 
 def N_(message: str) -> str:  # noqa: N802 - the name gettext's tools look for
