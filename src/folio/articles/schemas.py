@@ -28,6 +28,19 @@ _tags = fields.List(
 )
 
 
+def _language_field() -> fields.String:
+    return fields.String(
+        allow_none=True,
+        validate=validate.Length(max=LANGUAGE_TAG_MAX),
+        metadata={
+            "description": "The language the article is written in, a BCP 47 tag (`de`, "
+            "`pt-BR`); null or empty: the site's language. Pages, feeds and ActivityPub "
+            "documents declare it.",
+            "example": "de",
+        },
+    )
+
+
 class ArticleCreateSchema(Schema):
     title = fields.String(
         required=True,
@@ -75,16 +88,7 @@ class ArticleCreateSchema(Schema):
             "article is a draft that only you see, until `POST /articles/{slug}/publish`."
         },
     )
-    language = fields.String(
-        allow_none=True,
-        validate=validate.Length(max=LANGUAGE_TAG_MAX),
-        metadata={
-            "description": "The language the article is written in, a BCP 47 tag (`de`, "
-            "`pt-BR`); null or empty: the site's language. Pages, feeds and ActivityPub "
-            "documents declare it.",
-            "example": "de",
-        },
-    )
+    language = _language_field()
     send_email = StrictBoolean(
         load_default=True,
         metadata={
@@ -121,16 +125,7 @@ class ArticleUpdateSchema(ChangesSchema):
             "example": "2027-01-31T09:00:00Z",
         },
     )
-    language = fields.String(
-        allow_none=True,
-        validate=validate.Length(max=LANGUAGE_TAG_MAX),
-        metadata={
-            "description": "The language the article is written in, a BCP 47 tag (`de`, "
-            "`pt-BR`); null or empty: the site's language. Pages, feeds and ActivityPub "
-            "documents declare it.",
-            "example": "de",
-        },
-    )
+    language = _language_field()
     send_email = StrictBoolean(
         metadata={
             "description": "Also send by email: mail the article to your newsletter subscribers "
