@@ -11,13 +11,11 @@ article is claimed by one process only (see :mod:`folio.articles.scheduling`).
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from dataclasses import dataclass, field
 
 from flask import Flask, current_app, request
 
 from folio.articles import scheduling
+from folio.core.throttle import Throttle
 from folio.core.uow import current_session
 
 log = logging.getLogger(__name__)
@@ -27,23 +25,9 @@ _STATE = "folio_schedule"
 _SKIPPED_ENDPOINTS = frozenset({"static", "health.health"})
 
 
-@dataclass
-class _Throttle:
-    next_check: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def due(self, every: float) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            if now < self.next_check:
-                return False
-            self.next_check = now + every
-            return True
-
-
 def init_scheduling(app: Flask) -> None:
     """Publish what is due at the start of requests (when ``SCHEDULE_ON_REQUEST``)."""
-    app.extensions[_STATE] = _Throttle()
+    app.extensions[_STATE] = Throttle()
     app.before_request(_publish_due_on_request)
 
 

@@ -9,8 +9,6 @@ due-runner (the beat task, or ``flask federation deliver-due``).
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -27,6 +25,7 @@ from sqlalchemy import update
 
 from folio.articles import events as article_events
 from folio.core.outbound import OutboundRefused, fetch
+from folio.core.throttle import Throttle
 from folio.core.uow import current_session, unit_of_work
 from folio.federation import documents, keys, queries, remote, rules, signatures
 from folio.federation.models import Delivery
@@ -94,23 +93,7 @@ def _after_response(app: Flask, work: Callable[[], Any]) -> None:
         return response
 
 
-class _Throttle:
-    """At most one due-run per ``every`` seconds in this process."""
-
-    def __init__(self) -> None:
-        self.next_run = 0.0
-        self.lock = threading.Lock()
-
-    def due(self, every: float) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            if now < self.next_run:
-                return False
-            self.next_run = now + every
-            return True
-
-
-_retry_throttle = _Throttle()
+_retry_throttle = Throttle()
 _QUIET_ENDPOINTS = frozenset({"static", "health.health"})
 
 

@@ -19,9 +19,8 @@ send it once.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -29,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from folio.core.events import DomainEvent, subscribe
 from folio.core.outbound import OutboundPolicy, OutboundRefused, fetch
+from folio.core.throttle import Throttle
 from folio.core.uow import current_session, unit_of_work
 from folio.models import now_utc
 from folio.webhooks import payloads, rules, signing
@@ -209,20 +209,6 @@ def deliver_due() -> dict[str, int]:
     return counts
 
 
-@dataclass
-class _Throttle:
-    next_check: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def due(self, every: float) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            if now < self.next_check:
-                return False
-            self.next_check = now + every
-            return True
-
-
 def _due_after_response() -> None:
     """Without a broker nothing else runs retries: a request now and then hands the due
     ones to the after-response sender (one indexed look-up, throttled per process)."""
@@ -249,7 +235,7 @@ def init_webhooks(app: Flask) -> None:
     """Connect the subscriber and the after-response sender; register the tasks."""
     from folio.webhooks import tasks  # noqa: F401 - registers folio.tasks.deliver_webhook etc.
 
-    app.extensions[_STATE] = _Throttle()
+    app.extensions[_STATE] = Throttle()
     app.before_request(_due_after_response)
     app.after_request(_send_after_response)
     subscribe(_on_domain_event, *payloads.SENT)
