@@ -245,15 +245,18 @@ def new_page(
         scale: float = 1,
         javascript: bool = True,
         color_scheme: str = "light",
+        locale: str = "en-US",
     ) -> Any:
         # ``scale``: the screen's pixel density (a phone's is 3); ``javascript``: off for
-        # the pages' no-script paths; ``color_scheme``: "dark" for the dark palette.
+        # the pages' no-script paths; ``color_scheme``: "dark" for the dark palette;
+        # ``locale``: the browser's language (its Accept-Language and navigator.language).
         context = browser.new_context(
             viewport=viewport or DESKTOP,
             base_url=live_server.url,
             device_scale_factor=scale,
             java_script_enabled=javascript,
             color_scheme=color_scheme,
+            locale=locale,
         )
         context.set_default_timeout(10_000)
         audit.watch(context, axe_source)
