@@ -6,6 +6,8 @@ messages, the shape all three faces report.
 
 from __future__ import annotations
 
+from folio.i18n import N_
+
 
 class DomainError(Exception):
     """Base class; ``errors`` names what is wrong, keyed by field or resource."""
@@ -28,14 +30,14 @@ class NotFound(DomainError):
     status_code = 404
 
     def __init__(self, resource: str) -> None:
-        super().__init__({resource: ["not found"]})
+        super().__init__({resource: [N_("not found")]})
         self.resource = resource
 
 
 class Forbidden(DomainError):
     status_code = 403
 
-    def __init__(self, resource: str, message: str = "forbidden") -> None:
+    def __init__(self, resource: str, message: str = N_("forbidden")) -> None:
         super().__init__({resource: [message]})
         self.resource = resource
 
