@@ -16,29 +16,62 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from folio.core.errors import DomainError
 from folio.extensions import db
 from folio.guards import too_large_errors
+from folio.i18n import N_
 
 log = logging.getLogger(__name__)
 
+# The APIs answer these in English; the error page translates them (N_ marks them).
 _DEFAULT_MESSAGES = {
-    400: ("body", "is malformed"),
-    401: ("token", "is missing"),
-    403: ("request", "forbidden"),
-    404: ("resource", "not found"),
-    405: ("method", "is not allowed"),
-    409: ("resource", "conflicts with the current state"),
-    412: ("if_match", "does not match the current version"),
-    413: ("body", "is too large"),
-    415: ("content_type", "must be application/json"),
-    422: ("body", "is invalid"),
-    429: ("rate_limit", "exceeded; try again later"),
-    500: ("server", "had an unexpected error"),
-    503: ("service", "is briefly unavailable; try again shortly"),
+    400: ("body", N_("is malformed")),
+    401: ("token", N_("is missing")),
+    403: ("request", N_("forbidden")),
+    404: ("resource", N_("not found")),
+    405: ("method", N_("is not allowed")),
+    409: ("resource", N_("conflicts with the current state")),
+    412: ("if_match", N_("does not match the current version")),
+    413: ("body", N_("is too large")),
+    415: ("content_type", N_("must be application/json")),
+    422: ("body", N_("is invalid")),
+    429: ("rate_limit", N_("exceeded; try again later")),
+    500: ("server", N_("had an unexpected error")),
+    503: ("service", N_("is briefly unavailable; try again shortly")),
+}
+# The default messages' fields as the error page names them (field_label translates).
+_FIELD_LABELS = (
+    N_("Body"),
+    N_("Token"),
+    N_("Request"),
+    N_("Resource"),
+    N_("Method"),
+    N_("If match"),
+    N_("Content type"),
+    N_("Rate limit"),
+    N_("Server"),
+    N_("Service"),
+)
+# The error page's title in the reader's language (the APIs keep HTTP's own phrase).
+_WEB_PHRASES = {
+    400: N_("Bad Request"),
+    401: N_("Unauthorized"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    409: N_("Conflict"),
+    410: N_("Gone"),
+    412: N_("Precondition Failed"),
+    413: N_("Request Entity Too Large"),
+    415: N_("Unsupported Media Type"),
+    422: N_("Unprocessable Entity"),
+    429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
+    503: N_("Service Unavailable"),
 }
 # Seconds a client is asked to wait when the database is briefly out of reach.
 DATABASE_RETRY_AFTER = 5
@@ -117,13 +150,32 @@ def error_response(
         response.status_code = status
     else:
         html = render_template(
-            "errors/error.html", status=status, phrase=phrase, errors=errors, message=message
+            "errors/error.html",
+            status=status,
+            phrase=gettext(_WEB_PHRASES[status]) if status in _WEB_PHRASES else phrase,
+            errors=errors,
+            error_lines=_error_lines(errors),
+            message=message,
         )
         response = Response(html, status=status, mimetype="text/html")
     if headers:
         for key, value in headers.items():
             response.headers[key] = value
     return response
+
+
+def _error_lines(errors: Mapping[str, list[str]]) -> list[str]:
+    """The error page's list: each field and its messages, in the reader's language."""
+    from folio.web.helpers import field_label, translated_error
+
+    return [
+        gettext(
+            "%(label)s %(message)s",
+            label=field_label(field),
+            message=", ".join(translated_error(m) for m in messages),
+        )
+        for field, messages in errors.items()
+    ]
 
 
 def _rollback() -> None:
@@ -142,7 +194,7 @@ def handle_integrity_error(error: IntegrityError) -> Response | tuple[Any, int]:
     # A race lost to a concurrent write (two sign-ups with one name): report a conflict.
     _rollback()
     log.info("integrity error answered as 409: %s", error.orig)
-    return error_response(409, {"resource": ["conflicts with a concurrent change"]})
+    return error_response(409, {"resource": [N_("conflicts with a concurrent change")]})
 
 
 # PostgreSQL error classes that say "not now" rather than "wrong": connection exception,

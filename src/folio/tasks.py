@@ -205,8 +205,12 @@ def _notifiable(user: User | None) -> bool:
 )
 def send_password_reset(user_id: int, base_url: str, request_key: str) -> bool:
     """Email a password-reset link. The token is made here, so no broker ever holds it."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
     from folio.accounts.rules import make_password_reset_token
     from folio.extensions import db
+    from folio.i18n.setup import mail_locale
     from folio.models import User
 
     user = db.session.get(User, user_id)
@@ -215,14 +219,20 @@ def send_password_reset(user_id: int, base_url: str, request_key: str) -> bool:
     token = make_password_reset_token(user, current_app.config["SECRET_KEY"])
     link = external_url(base_url, "auth.reset_password", token=token)
     minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"]) // 60
-    body = (
-        f"Hello {user.name},\n\n"
-        "Someone (we hope you) asked to reset the password of your Folio account.\n"
-        f"Choose a new one here within {minutes} minutes:\n\n{link}\n\n"
-        "The link works once. If you did not ask for it, ignore this email: your\n"
-        "password stays as it is.\n"
-    )
-    return mail_once(f"reset:{request_key}", user.email, "Reset your Folio password", body)
+    # In the recipient's language, wherever the task runs (no request: their setting).
+    with force_locale(mail_locale(user.locale)):
+        body = _(
+            "Hello %(name)s,\n\n"
+            "Someone (we hope you) asked to reset the password of your Folio account.\n"
+            "Choose a new one here within %(minutes)d minutes:\n\n%(link)s\n\n"
+            "The link works once. If you did not ask for it, ignore this email: your\n"
+            "password stays as it is.\n",
+            name=user.name,
+            minutes=minutes,
+            link=link,
+        )
+        subject = _("Reset your Folio password")
+    return mail_once(f"reset:{request_key}", user.email, subject, body)
 
 
 @shared_task(
@@ -233,7 +243,11 @@ def send_password_reset(user_id: int, base_url: str, request_key: str) -> bool:
 )
 def notify_comment(comment_id: int, base_url: str) -> bool:
     """Tell an article's author about a new comment on it (not their own)."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
     from folio.extensions import db
+    from folio.i18n.setup import mail_locale
     from folio.models import Article, Comment, User
     from folio.notifications import unsubscribe_url
 
@@ -249,15 +263,23 @@ def notify_comment(comment_id: int, base_url: str) -> bool:
         return False
     link = external_url(base_url, "web.article", slug=article.slug)
     unsubscribe = unsubscribe_url(base_url, author)
-    body = (
-        f"Hello {author.name},\n\n{commenter.name} commented on \u201c{article.title}\u201d:\n\n"
-        f"{comment.body}\n\nRead and reply: {link}\n\n"
-        f"Stop these emails: {unsubscribe}\n"
-    )
+    with force_locale(mail_locale(author.locale)):
+        body = _(
+            "Hello %(name)s,\n\n%(commenter)s commented on \u201c%(title)s\u201d:\n\n"
+            "%(comment)s\n\nRead and reply: %(link)s\n\n"
+            "Stop these emails: %(unsubscribe)s\n",
+            name=author.name,
+            commenter=commenter.name,
+            title=article.title,
+            comment=comment.body,
+            link=link,
+            unsubscribe=unsubscribe,
+        )
+        subject = _("New comment on \u201c%(title)s\u201d", title=article.title)
     return mail_once(
         f"comment:{comment.id}",
         author.email,
-        f"New comment on \u201c{article.title}\u201d",
+        subject,
         body,
         headers=_unsubscribe_headers(unsubscribe),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from folio.accounts import queries as directory
 from folio.accounts import rules as accounts
@@ -54,10 +55,13 @@ def admin_deactivate(user_id: int):
     session = current_session()
     target = directory.get_user(session, actor, user_id)
     if target.id == actor.id:
-        flash("You cannot deactivate your own account from here.", "error")
+        flash(_("You cannot deactivate your own account from here."), "error")
         return redirect(_back())
     accounts.deactivate(session, actor, target)
-    flash(f"{target.username} is deactivated and signed out everywhere.", "success")
+    flash(
+        _("%(username)s is deactivated and signed out everywhere.", username=target.username),
+        "success",
+    )
     return redirect(_back())
 
 
@@ -69,11 +73,14 @@ def admin_delete(user_id: int):
     session = current_session()
     target = directory.get_user(session, actor, user_id)
     if target.id == actor.id:
-        flash("Delete your own account from your settings.", "error")
+        flash(_("Delete your own account from your settings."), "error")
         return redirect(_back())
     name = target.username
     media.close_account(session, actor, target)
-    flash(f"{name} and everything they wrote and uploaded are deleted.", "success")
+    flash(
+        _("%(username)s and everything they wrote and uploaded are deleted.", username=name),
+        "success",
+    )
     return redirect(_back())
 
 
@@ -85,5 +92,5 @@ def admin_reactivate(user_id: int):
     session = current_session()
     target = directory.get_user(session, actor, user_id)
     accounts.reactivate(session, actor, target)
-    flash(f"{target.username} can sign in again.", "success")
+    flash(_("%(username)s can sign in again.", username=target.username), "success")
     return redirect(_back())

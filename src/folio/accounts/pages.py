@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
 from folio.accounts import rules as accounts
@@ -86,7 +87,7 @@ def save_profile():
     except DomainError as error:
         apply_errors(form, error.errors)
         return _page(user, error.status_code, profile_form=form)
-    flash("Your profile is saved.", "success")
+    flash(_("Your profile is saved."), "success")
     return redirect(url_for("web.settings"))
 
 
@@ -107,7 +108,7 @@ def change_email():
     except DomainError as error:
         apply_errors(form, error.errors)
         return _page(user, error.status_code, email_form=form)
-    flash("Your email address is changed.", "success")
+    flash(_("Your email address is changed."), "success")
     return redirect(url_for("web.settings"))
 
 
@@ -132,7 +133,7 @@ def change_password():
         apply_errors(form, error.errors, {"password": "new_password"})
         return _page(user, error.status_code, password_form=form)
     _keep_signed_in(user)
-    flash("Your password is changed; every other device was signed out.", "success")
+    flash(_("Your password is changed; every other device was signed out."), "success")
     return redirect(url_for("web.settings"))
 
 
@@ -143,7 +144,7 @@ def sign_out_everywhere():
     user = signed_in_user()
     accounts.sign_out_everywhere(current_session(), user)
     _keep_signed_in(user)
-    flash("Every other device and browser is signed out.", "success")
+    flash(_("Every other device and browser is signed out."), "success")
     return redirect(url_for("web.settings"))
 
 
@@ -152,7 +153,7 @@ def _confirmed(user: User, form: DeactivateForm | DeleteAccountForm) -> bool:
     if form.validate() and accounts.verify_password(user, form.current_password.data):
         return True
     if form.current_password.data and not form.current_password.errors:
-        form.current_password.errors = ["Current password is incorrect"]
+        form.current_password.errors = [_("Current password is incorrect")]
     return False
 
 
@@ -173,7 +174,7 @@ def deactivate_account():
     if not _confirmed(user, form):
         return _page(user, 422, deactivate_form=form)
     accounts.deactivate(current_session(), user, user)
-    return _signed_out("Your account is closed. Thank you for writing with us.")
+    return _signed_out(_("Your account is closed. Thank you for writing with us."))
 
 
 @bp.post("/settings/delete")
@@ -187,4 +188,4 @@ def delete_account():
     if not _confirmed(user, form):
         return _page(user, 422, delete_form=form)
     media.close_account(current_session(), user, user)
-    return _signed_out("Your account and everything in it are deleted.")
+    return _signed_out(_("Your account and everything in it are deleted."))

@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from folio.accounts import events as account_events
 from folio.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from folio.core.events import record
-from folio.i18n import supported
+from folio.i18n import N_, supported
 from folio.models import Role, User, now_utc, username_key
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
@@ -27,8 +27,11 @@ PASSWORD_MAX = 256
 BIO_MAX = 2000
 DISPLAY_NAME_MAX = 80
 IMAGE_URL_MAX = 500
-BLANK = "can't be blank"
-TAKEN = "has already been taken"
+BLANK = N_("can't be blank")
+TAKEN = N_("has already been taken")
+# "%(count)d" is the limit: the pages translate the message as this template.
+TOO_SHORT = N_("is too short (minimum is %(count)d characters)")
+TOO_LONG = N_("is too long (maximum is %(count)d characters)")
 RESET_SALT = "folio.password-reset"
 
 # Werkzeug's default (scrypt) unless the app's PASSWORD_HASH_METHOD says otherwise: the
@@ -82,11 +85,11 @@ def password_problems(password: str | None, *, refuse_common: bool = True) -> li
         return [BLANK]
     problems = []
     if len(password) < PASSWORD_MIN:
-        problems.append(f"is too short (minimum is {PASSWORD_MIN} characters)")
+        problems.append(TOO_SHORT % {"count": PASSWORD_MIN})
     elif len(password) > PASSWORD_MAX:
-        problems.append(f"is too long (maximum is {PASSWORD_MAX} characters)")
+        problems.append(TOO_LONG % {"count": PASSWORD_MAX})
     elif refuse_common and password.lower() in common_passwords():
-        problems.append("is too common; choose one that is harder to guess")
+        problems.append(N_("is too common; choose one that is harder to guess"))
     return problems
 
 
@@ -98,7 +101,7 @@ def username_problems(username: str) -> list[str]:
     if not username:
         return [BLANK]
     if not USERNAME_RE.match(username):
-        return ["must be 3 to 30 letters, digits, '_' or '-'"]
+        return [N_("must be 3 to 30 letters, digits, '_' or '-'")]
     return []
 
 
@@ -110,16 +113,16 @@ def normalise_email(email: str | None) -> tuple[str, list[str]]:
     try:
         result = validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        return email, ["is invalid"]
+        return email, [N_("is invalid")]
     return result.normalized.lower(), []
 
 
 def _image_problems(url: str) -> list[str]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        return ["must be an http or https URL"]
+        return [N_("must be an http or https URL")]
     if len(url) > IMAGE_URL_MAX:
-        return [f"is too long (maximum is {IMAGE_URL_MAX} characters)"]
+        return [TOO_LONG % {"count": IMAGE_URL_MAX}]
     return []
 
 
@@ -216,9 +219,9 @@ def authenticate(session: Session, *, email: str | None, password: str | None) -
     user = find_user_by_email(session, email)
     if user is None:
         check_password_hash(_dummy_hash(_hash_method), password)
-        raise Unauthorized({"credentials": ["invalid"]})
+        raise Unauthorized({"credentials": [N_("invalid")]})
     if not check_password_hash(user.password_hash, password) or not user.is_active:
-        raise Unauthorized({"credentials": ["invalid"]})
+        raise Unauthorized({"credentials": [N_("invalid")]})
     return user
 
 
@@ -256,7 +259,7 @@ def update_profile(
             errors["password"] = problems
     sensitive = "email" in updates or ("password" in changes and new_password)
     if sensitive and require_current_password and not verify_password(actor, current_password):
-        errors["current_password"] = [BLANK if not current_password else "is incorrect"]
+        errors["current_password"] = [BLANK if not current_password else N_("is incorrect")]
     if errors:
         raise ValidationFailed(errors)
     conflicts: dict[str, list[str]] = {}
@@ -308,12 +311,12 @@ def _public_profile_updates(
     if "display_name" in changes:
         name = (changes["display_name"] or "").strip()
         if len(name) > DISPLAY_NAME_MAX:
-            errors["display_name"] = [f"is too long (maximum is {DISPLAY_NAME_MAX} characters)"]
+            errors["display_name"] = [TOO_LONG % {"count": DISPLAY_NAME_MAX}]
         updates["display_name"] = name or None
     if "bio" in changes:
         bio = (changes["bio"] or "").strip()
         if len(bio) > BIO_MAX:
-            errors["bio"] = [f"is too long (maximum is {BIO_MAX} characters)"]
+            errors["bio"] = [TOO_LONG % {"count": BIO_MAX}]
         updates["bio"] = bio or None
     if "image_url" in changes:
         image = (changes["image_url"] or "").strip()
@@ -442,12 +445,12 @@ def user_for_reset_token(session: Session, token: str, secret_key: str, max_age:
     try:
         data = serializer.loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise ValidationFailed({"token": ["has expired"]}) from exc
+        raise ValidationFailed({"token": [N_("has expired")]}) from exc
     except BadSignature as exc:
-        raise ValidationFailed({"token": ["is invalid"]}) from exc
+        raise ValidationFailed({"token": [N_("is invalid")]}) from exc
     user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
     if user is None or not user.is_active or data.get("fp") != _reset_fingerprint(user):
-        raise ValidationFailed({"token": ["is invalid or has already been used"]})
+        raise ValidationFailed({"token": [N_("is invalid or has already been used")]})
     return user
 
 

@@ -12,6 +12,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from folio.accounts import rules as accounts
@@ -69,7 +70,7 @@ def register_post():
         apply_errors(form, error.errors)
         return render_template("auth/register.html", form=form), error.status_code
     _sign_in(user)
-    flash(f"Welcome to Folio, {user.username}! Your account is ready.", "success")
+    flash(_("Welcome to Folio, %(name)s! Your account is ready.", name=user.username), "success")
     return redirect(_next(form.next.data))
 
 
@@ -100,11 +101,11 @@ def login_post():
     except DomainError as error:
         apply_errors(form, error.errors)
         if "credentials" in error.errors:
-            form.form_errors[:] = ["That email and password do not match an account."]
+            form.form_errors[:] = [_("That email and password do not match an account.")]
         form.password.data = ""
         return render_template("auth/login.html", form=form), error.status_code
     _sign_in(user, remember=bool(form.remember.data))
-    flash(f"Welcome back, {user.name}.", "success")
+    flash(_("Welcome back, %(name)s.", name=user.name), "success")
     return redirect(_next(form.next.data))
 
 
@@ -117,7 +118,7 @@ def logout():
             accounts.sign_out_everywhere(uow.session, user)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("web.index"))
 
 
@@ -144,7 +145,10 @@ def reset_request_post():
         accounts.request_password_reset(uow.session, email)
     # The same answer whether or not the address has an account: no one learns who does.
     flash(
-        f"If {email} has a Folio account, a link to reset its password is on its way.",
+        _(
+            "If %(email)s has a Folio account, a link to reset its password is on its way.",
+            email=email,
+        ),
         "info",
     )
     return redirect(url_for("auth.login"))
@@ -194,5 +198,5 @@ def reset_password_post(token: str):
     session.clear()
     # The link came by email: this browser is the owner's, whatever guesses locked others.
     remember_device(user)
-    flash("Your password is changed. Sign in with the new one.", "success")
+    flash(_("Your password is changed. Sign in with the new one."), "success")
     return redirect(url_for("auth.login"))

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, flash, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from folio.core.uow import current_session
@@ -45,7 +46,7 @@ def unauthorized() -> ResponseReturnValue:
         "application/json"
     ):
         return jsonify({"errors": {"session": ["sign in to continue"]}}), 401
-    flash("Please sign in to continue.", "info")
+    flash(_("Please sign in to continue."), "info")
     return redirect(url_for("auth.login", next=safe_next_url(_here())))
 
 
@@ -74,6 +75,8 @@ def init_login(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
+    # Should Flask-Login ever flash it itself, in the reader's language.
+    login_manager.localize_callback = _
     login_manager.login_message_category = "info"
     # "basic", not "strong": a phone changing networks must not sign its user out.
     login_manager.session_protection = "basic"

@@ -12,6 +12,7 @@ from folio.articles.permissions import can_view
 from folio.comments.events import CommentAdded, CommentDeleted
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
+from folio.i18n import N_
 from folio.models import Article, Comment, Follow, User, now_utc
 from folio.social.rules import ProfileView
 
@@ -57,9 +58,10 @@ def add_comment(session: Session, actor: User, article: Article, body: str | Non
         raise NotFound("article")
     text = (body or "").strip()
     if not text:
-        raise ValidationFailed({"body": ["can't be blank"]})
+        raise ValidationFailed({"body": [N_("can't be blank")]})
     if len(text) > COMMENT_MAX:
-        raise ValidationFailed({"body": [f"is too long (maximum is {COMMENT_MAX} characters)"]})
+        too_long = N_("is too long (maximum is %(count)d characters)") % {"count": COMMENT_MAX}
+        raise ValidationFailed({"body": [too_long]})
     now = now_utc()
     comment = Comment(
         article_id=article.id, author=actor, body=text, created_at=now, updated_at=now

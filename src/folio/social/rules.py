@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from folio.accounts.rules import get_profile
 from folio.core.errors import ValidationFailed
 from folio.core.events import record
+from folio.i18n import N_
 from folio.models import Follow, User
 from folio.social.events import Followed, Unfollowed
 
@@ -69,7 +70,7 @@ def follow(session: Session, actor: User, username: str) -> Profile:
     """
     user = get_profile(session, username)
     if user.id == actor.id:
-        raise ValidationFailed({"profile": ["cannot follow yourself"]})
+        raise ValidationFailed({"profile": [N_("cannot follow yourself")]})
     if not is_following(session, actor, user.id):
         session.add(Follow(follower_id=actor.id, followee_id=user.id))
         session.flush()

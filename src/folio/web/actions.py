@@ -7,6 +7,7 @@ new state instead, so the button updates without a reload.
 from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from folio.articles import queries as article_queries
@@ -48,9 +49,9 @@ def _favorite(slug: str, on: bool):
     if wants_json():
         return jsonify({"favorited": on, "favorites_count": article.favorites_count})
     flash(
-        f"Added “{article.title}” to your favorites."
+        _("Added “%(title)s” to your favorites.", title=article.title)
         if on
-        else f"Removed “{article.title}” from your favorites.",
+        else _("Removed “%(title)s” from your favorites.", title=article.title),
         "success",
     )
     return redirect(_back(url_for("web.article", slug=slug)))
@@ -64,7 +65,10 @@ def follow(username: str):
         found = social.follow(uow.session, user, username)
     if wants_json():
         return jsonify({"following": True})
-    flash(f"You follow {found.user.name}; their new articles appear in your feed.", "success")
+    flash(
+        _("You follow %(name)s; their new articles appear in your feed.", name=found.user.name),
+        "success",
+    )
     return redirect(_back(url_for("web.profile", username=found.user.username)))
 
 
@@ -76,7 +80,7 @@ def unfollow(username: str):
         found = social.unfollow(uow.session, user, username)
     if wants_json():
         return jsonify({"following": False})
-    flash(f"You no longer follow {found.user.name}.", "success")
+    flash(_("You no longer follow %(name)s.", name=found.user.name), "success")
     return redirect(_back(url_for("web.profile", username=found.user.username)))
 
 
@@ -107,7 +111,7 @@ def add_comment(slug: str):
             form=form,
         )
         return page, error.status_code
-    flash("Your comment is posted.", "success")
+    flash(_("Your comment is posted."), "success")
     return redirect(url_for("web.article", slug=slug, _anchor=f"comment-{comment.id}"))
 
 
@@ -118,5 +122,5 @@ def delete_comment(slug: str, comment_id: int):
     with unit_of_work() as uow:
         article = article_queries.get_article(uow.session, user, slug)
         comment_service.delete_comment(uow.session, user, article, comment_id)
-    flash("The comment was deleted.", "success")
+    flash(_("The comment was deleted."), "success")
     return redirect(_back(url_for("web.article", slug=slug, _anchor="comments")))

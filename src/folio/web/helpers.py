@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, current_app, g, request
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -37,24 +39,52 @@ def signed_in_user() -> User:
 def apply_errors(
     form: FlaskForm, errors: Mapping[str, list[str]], aliases: Mapping[str, str] | None = None
 ) -> None:
-    """Put a service's ``{field: [messages]}`` next to the form's fields.
+    """Put a service's ``{field: [messages]}`` next to the form's fields, translated.
 
     Messages are prefixed with the field's label ("Title can't be blank"); errors about
-    no field of this form go to ``form.form_errors``.
+    no field of this form go to ``form.form_errors``. The services' messages are English
+    (the APIs answer with them); here each is read in the reader's language.
     """
     for key, messages in errors.items():
         name = (aliases or {}).get(key, key)
         field = form._fields.get(name)
         if field is None or name == "csrf_token" or isinstance(field, HiddenField):
-            label = key.replace("_", " ").capitalize()
-            form.form_errors.extend(_labelled(label, m) for m in messages)
+            label = field_label(key)
+            form.form_errors.extend(labelled_error(label, m) for m in messages)
             continue
-        field.errors = [*field.errors, *(_labelled(field.label.text, m) for m in messages)]
+        label = str(field.label.text)
+        field.errors = [*field.errors, *(labelled_error(label, m) for m in messages)]
 
 
-def _labelled(label: str, message: str) -> str:
-    # "can't be blank" reads "Title can't be blank"; a whole sentence stands as it is.
-    return message if message[:1].isupper() else f"{label} {message}"
+def field_label(key: str) -> str:
+    """A field name the reader can read: "display_name" gives "Display name", translated."""
+    return gettext(key.replace("_", " ").capitalize())
+
+
+# One number in a message ("is too long (maximum is 2000 characters)") is looked up as
+# its template ("is too long (maximum is %(count)d characters)", how rules mark it).
+_NUMBER = re.compile(r"\d+")
+
+
+def translated_error(message: str) -> str:
+    """A service's English message (marked with ``N_``) in the reader's language."""
+    translated = gettext(message)
+    if translated != message:
+        return translated
+    numbers = _NUMBER.findall(message)
+    if len(numbers) == 1 and "%" not in message:
+        template = _NUMBER.sub("%(count)d", message)
+        return gettext(template, count=int(numbers[0]))
+    return message
+
+
+def labelled_error(label: str, message: str) -> str:
+    """ "can't be blank" reads "Title can't be blank"; a whole sentence stands as it is."""
+    text = translated_error(message)
+    if message[:1].isupper():
+        return text
+    # A language may put the label elsewhere: the joining is a message of its own.
+    return gettext("%(label)s %(message)s", label=label, message=text)
 
 
 def no_store(view: F) -> F:
