@@ -314,7 +314,7 @@ def test_a_confirmation_mail_in_german(app: Flask, session: Session, writer: Use
     # An imported address (no language asked in) that is a member's: the member's.
     UserFactory(username="lectora", email="lectora@ejemplo.es", locale="es")
     session.commit()
-    assert newsletter_confirmation("lectora@ejemplo.es", writer.id)
+    assert newsletter_confirmation.run("lectora@ejemplo.es", writer.id)  # in this app
     (mail,) = [m for m in outbox() if m.to == "lectora@ejemplo.es"]
     assert mail.subject == "Confirma tu suscripción a los nuevos artículos de Qwertz Zugspitze"
 
