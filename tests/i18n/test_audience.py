@@ -160,6 +160,10 @@ def test_the_unsubscribe_page_reads_in_the_subscribers_language(
     asked = _get(client, unsubscribe, "es")
     assert '<html lang="de">' in asked
     assert "Alle E-Mails zu neuen Artikeln" in asked
+    # A language the reader chose with the switcher wins over the mail's.
+    client.set_cookie("folio_locale", "es")
+    assert '<html lang="es">' in _get(client, unsubscribe, "de")
+    client.delete_cookie("folio_locale")
     code, done = _post(client, unsubscribe, "es")  # the lists are left: still German
     assert code == 200
     assert "Erledigt" in done

@@ -16,13 +16,13 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_number, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.extensions import csrf
 from folio.guards import body_limits
-from folio.i18n import N_, supported
+from folio.i18n import LOCALE_COOKIE, N_, supported
 from folio.newsletter import csv_files, delivery, links, queries, rules
 from folio.newsletter.forms import ImportForm
 from folio.newsletter.subscribing import NEUTRAL_ANSWER, request_subscription
@@ -37,12 +37,19 @@ def _page(
     template: str, status: int = 200, *, locale: str | None = None, **context: Any
 ) -> tuple[str, int]:
     """A private page; in ``locale`` when it is given and known (a page a mail links to
-    reads in the mail's language), else in the request's."""
+    reads in the mail's language), else in the request's. A language the reader chose
+    (the switcher's cookie, their account's setting) wins over the mail's."""
     mark_no_store()
-    if language := supported(locale):
+    if (language := supported(locale)) and not _chosen_language():
         with force_locale(language):
             return render_template(template, **context), status
     return render_template(template, **context), status
+
+
+def _chosen_language() -> bool:
+    if supported(request.cookies.get(LOCALE_COOKIE)):
+        return True
+    return bool(current_user.is_authenticated and supported(current_user.locale))
 
 
 def say(message: str) -> str:
@@ -113,7 +120,8 @@ def newsletter_confirm(token: str):
         # A button, not the GET itself: mail scanners open links without asking anyone.
         action = url_for("web.newsletter_confirm", token=token, lang=lang)
         return _page("newsletter/confirm.html", action=action, **shown)
-    locale = lang or str(get_locale())
+    # The language the page reads in: the reader's own choice, else the link's.
+    locale = str(get_locale()) if _chosen_language() else (lang or str(get_locale()))
     try:
         with unit_of_work() as uow:
             rules.confirm(uow.session, confirmation.email, confirmation.author_id, locale=locale)
