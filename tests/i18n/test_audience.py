@@ -9,6 +9,7 @@ nothing English may be left (tests/i18n/helpers.py). The data avoids English wor
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from folio.mail import outbox
 from folio.models import Subscriber, User
 from folio.newsletter import emails, links
 from folio.newsletter.delivery import _message_for, newsletter_confirmation
+from folio.newsletter.pages import _import_too_large
 from folio.notifications import unsubscribe_token
 from folio.stats.models import ArticleDay, ReferrerDay
 from tests.factories import ArticleFactory, UserFactory
@@ -223,8 +225,6 @@ def test_an_import_is_answered_in_the_writers_language(
     session.commit()
     sign_in_through_the_session(client, writer)
     data = b"email\neins@beispiel.de\nzwei@beispiel.de\nkaputt\n"
-    from io import BytesIO
-
     answer = client.post(
         "/newsletter/subscribers/import",
         data={"file": (BytesIO(data), "liste.csv"), "consent": "y"},
@@ -248,6 +248,18 @@ def test_an_import_is_answered_in_the_writers_language(
     assert empty.status_code == 422
     refused = {"de": "enthält keine Adressen", "es": "no contiene direcciones"}[lang]
     assert refused in empty.get_data(as_text=True)
+
+    # A file over the cap is named in the reader's language (also on the 413 page).
+    with client.application.test_request_context(headers={"Accept-Language": lang}):
+        client.application.config["NEWSLETTER_IMPORT_MAX_BYTES"] = 2 * 1024 * 1024
+        (too_large,) = _import_too_large()["file"]
+    assert (
+        too_large
+        == {
+            "de": "ist zu groß: Die Grenze liegt bei 2 MB",
+            "es": "es demasiado grande: el límite es de 2 MB",
+        }[lang]
+    )
 
 
 # --- the stats dashboards ------------------------------------------------------------
