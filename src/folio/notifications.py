@@ -15,6 +15,7 @@ token is the credential, so the form needs no CSRF token.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, render_template, request
+from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import NotFound
 
@@ -24,6 +25,7 @@ from folio.comments.events import CommentAdded
 from folio.core.events import subscribe
 from folio.core.uow import current_session, unit_of_work
 from folio.extensions import csrf
+from folio.i18n import supported
 from folio.models import User
 from folio.tasks import run_task
 
@@ -68,9 +70,13 @@ def unsubscribe(token: str):
     if done:
         with unit_of_work() as uow:
             accounts.stop_email_notifications(uow.session, user)
-    response = current_app.make_response(
-        render_template("notifications/unsubscribe.html", email=user.email, done=done)
-    )
+    # In the language the account's mails are written in (its setting), else the request's.
+    if language := supported(user.locale):
+        with force_locale(language):
+            page = render_template("notifications/unsubscribe.html", email=user.email, done=done)
+    else:
+        page = render_template("notifications/unsubscribe.html", email=user.email, done=done)
+    response = current_app.make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
 

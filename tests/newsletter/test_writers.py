@@ -120,7 +120,7 @@ def test_import_with_consent_adds_the_addresses(
     answer = _upload(signed_in, data, consent=True)
     assert answer.status_code == 302
     flashed = text(signed_in.get("/newsletter/subscribers"))
-    assert "1 row(s) were not email addresses and were skipped (line 5)" in flashed
+    assert "1 row was not an email address and was skipped (line 5)" in flashed
     session.expire_all()
     assert _emails(session, writer) == ["already@example.com", "ann@example.com", "bob@example.com"]
     assert inbox.messages == []  # consent affirmed: no confirmation mails

@@ -10,8 +10,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from folio.core.errors import ValidationFailed
+from folio.i18n import N_
 from folio.models import Subscriber
 from folio.newsletter.models import EMAIL_MAX
+from folio.newsletter.rules import Problem
 
 # A cheap shape check for the request (full validation, ~30 µs an address, runs in the
 # import tasks, where 100,000 rows take no request's time).
@@ -32,16 +34,13 @@ def _decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            {
-                "file": [
-                    f"is not UTF-8 text (the byte at position {exc.start} is not): "
-                    "save it as \u201cCSV UTF-8\u201d and try again"
-                ]
-            }
-        ) from None
+        message = N_(
+            "is not UTF-8 text (the byte at position %(position)s is not): "
+            "save it as \u201cCSV UTF-8\u201d and try again"
+        )
+        raise ValidationFailed({"file": [Problem(message, position=exc.start)]}) from None
     if "\x00" in text:
-        raise ValidationFailed({"file": ["contains NUL characters: is it really a CSV file?"]})
+        raise ValidationFailed({"file": [N_("contains NUL characters: is it really a CSV file?")]})
     return text
 
 
@@ -67,7 +66,8 @@ def read_import(data: bytes, max_rows: int) -> ImportFile:
                 column, header = found, 1
                 continue
             if number - header > max_rows:
-                raise ValidationFailed({"file": [f"has more than {max_rows:,} rows"]})
+                too_many = Problem(N_("has more than %(rows)s rows"), rows=max_rows)
+                raise ValidationFailed({"file": [too_many]})
             value = row[column].strip() if len(row) > column else ""
             if not value and not any(cell.strip() for cell in row):
                 continue  # blank lines
@@ -81,9 +81,10 @@ def read_import(data: bytes, max_rows: int) -> ImportFile:
                 seen.add(address)
                 result.addresses.append(address)
     except csv.Error as exc:
-        raise ValidationFailed({"file": [f"is not a readable CSV file ({exc})"]}) from None
+        unreadable = Problem(N_("is not a readable CSV file (%(reason)s)"), reason=str(exc))
+        raise ValidationFailed({"file": [unreadable]}) from None
     if not result.addresses and not result.rejected:
-        raise ValidationFailed({"file": ["has no addresses"]})
+        raise ValidationFailed({"file": [N_("has no addresses")]})
     return result
 
 

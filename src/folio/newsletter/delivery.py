@@ -24,6 +24,8 @@ from folio.articles.events import ArticlePublished
 from folio.core.errors import ValidationFailed
 from folio.core.events import subscribe
 from folio.core.uow import unit_of_work
+from folio.i18n import supported
+from folio.i18n.setup import mail_locale
 from folio.mail import send_mail
 from folio.models import Article, User
 from folio.newsletter import emails
@@ -118,7 +120,11 @@ def _message_for(session: Session, article_id: int, email: str) -> emails.Messag
     if article is None or not article.is_published:
         return None  # unpublished or deleted since: the claim is spent, nothing goes out
     author = session.get(User, article.author_id)
-    return emails.article_message(article, author, email) if author is not None else None
+    if author is None:
+        return None
+    # A member's setting first, then the language the address subscribed in.
+    locale = mail_locale(*newsletter.locales_of(session, email, article.author_id))
+    return emails.article_message(article, author, email, locale)
 
 
 @shared_task(
@@ -127,13 +133,17 @@ def _message_for(session: Session, article_id: int, email: str) -> emails.Messag
     retry_backoff=True,
     max_retries=5,
 )
-def newsletter_confirmation(email: str, author_id: int | None) -> bool:
-    """Mail the signed confirmation link (made here: no broker ever holds it)."""
+def newsletter_confirmation(email: str, author_id: int | None, locale: str | None = None) -> bool:
+    """Mail the signed confirmation link (made here: no broker ever holds it), in the
+    language the reader asked in (``locale``), else one the address is known to read
+    (an imported list's mails), else the site's."""
     with unit_of_work() as uow:
         author = uow.session.get(User, author_id) if author_id is not None else None
         if author_id is not None and (author is None or not author.is_active):
             return False
-        message = emails.confirmation(email, author)
+        candidates = [locale, *newsletter.locales_of(uow.session, email)]
+        known = next((c for c in candidates if supported(c)), None)
+        message = emails.confirmation(email, author, known)
     send_mail(email, message.subject, message.text)
     return True
 

@@ -14,12 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_babel import force_locale, format_number, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.extensions import csrf
 from folio.guards import body_limits
+from folio.i18n import LOCALE_COOKIE, supported
 from folio.newsletter import csv_files, delivery, links, queries, rules
 from folio.newsletter.forms import ImportForm
 from folio.newsletter.subscribing import NEUTRAL_ANSWER, request_subscription
@@ -30,9 +33,48 @@ from folio.web.helpers import mark_no_store, no_store, page_number, signed_in_us
 PER_PAGE = 50
 
 
-def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+def _page(
+    template: str, status: int = 200, *, locale: str | None = None, **context: Any
+) -> tuple[str, int]:
+    """A private page; in ``locale`` when it is given and known (a page a mail links to
+    reads in the mail's language), else in the request's. A language the reader chose
+    (the switcher's cookie, their account's setting) wins over the mail's."""
     mark_no_store()
+    if (language := supported(locale)) and not _chosen_language():
+        with force_locale(language):
+            return render_template(template, **context), status
     return render_template(template, **context), status
+
+
+def _chosen_language() -> bool:
+    if supported(request.cookies.get(LOCALE_COOKIE)):
+        return True
+    return bool(current_user.is_authenticated and supported(current_user.locale))
+
+
+def say(message: str) -> str:
+    """A domain message (English, as the APIs answer it) in the reader's language."""
+    if isinstance(message, rules.Problem):
+        values = {
+            key: format_number(value) if isinstance(value, int) else value
+            for key, value in message.values.items()
+        }
+        return _(message.msgid, **values)
+    return _(message)
+
+
+def _labelled(label: str, message: str) -> str:
+    # "is too long" reads "Email address is too long"; a whole sentence stands as it is.
+    text = say(message)
+    return text if text[:1].isupper() else _("%(label)s %(message)s", label=label, message=text)
+
+
+def _subscribe_problem(error: DomainError) -> str:
+    if problems := error.errors.get("email"):
+        return _labelled(_("Email address"), problems[0]) + "."
+    if problems := error.errors.get("author"):
+        return _labelled(_("Writer"), problems[0]) + "."
+    return say(error.message)
 
 
 @bp.post("/newsletter/subscribe")
@@ -41,46 +83,51 @@ def newsletter_subscribe():
     author = (request.form.get("author") or "").strip() or None
     back = safe_next_url(request.form.get("next"), url_for("web.index"))
     try:
-        request_subscription(request.form.get("email", ""), author)
+        request_subscription(request.form.get("email", ""), author, str(get_locale()))
     except DomainError as error:
-        problems = error.errors.get("email") or error.errors.get("author") or [error.message]
         return _page(
             "newsletter/requested.html",
             error.status_code,
-            error=problems[0],
+            error=_subscribe_problem(error),
             email=request.form.get("email", "")[:254],
             author=author,
             back=back,
         )
-    return _page("newsletter/requested.html", message=NEUTRAL_ANSWER, back=back)
+    return _page("newsletter/requested.html", message=_(NEUTRAL_ANSWER), back=back)
 
 
 csrf.exempt(newsletter_subscribe)
 
 
-def _invalid_link(error: links.InvalidLink, what: str):
-    return _page(
-        "newsletter/invalid_link.html", 410 if error.expired else 404, error=error, what=what
-    )
+def _invalid_link(error: links.InvalidLink, what: str, locale: str | None = None):
+    status = 410 if error.expired else 404
+    return _page("newsletter/invalid_link.html", status, locale=locale, error=error, what=what)
 
 
 @bp.route("/newsletter/confirm/<token>", methods=["GET", "POST"])
 def newsletter_confirm(token: str):
+    # The language the confirmation mail was written in (emails.confirmation): the page
+    # reads in it, and the subscription keeps it (else the request's language).
+    lang = supported(request.args.get("lang"))
     try:
         confirmation = links.read_confirmation(token)
     except links.InvalidLink as error:
-        return _invalid_link(error, "confirmation")
+        return _invalid_link(error, "confirmation", lang)
     session = current_session()
     author = rules.list_owner_by_id(session, confirmation.author_id)
+    shown: dict[str, Any] = {"email": confirmation.email, "author": author, "locale": lang}
     if request.method == "GET":
         # A button, not the GET itself: mail scanners open links without asking anyone.
-        return _page("newsletter/confirm.html", email=confirmation.email, author=author)
+        action = url_for("web.newsletter_confirm", token=token, lang=lang)
+        return _page("newsletter/confirm.html", action=action, **shown)
+    # The language the page reads in: the reader's own choice, else the link's.
+    locale = str(get_locale()) if _chosen_language() else (lang or str(get_locale()))
     try:
         with unit_of_work() as uow:
-            rules.confirm(uow.session, confirmation.email, confirmation.author_id)
+            rules.confirm(uow.session, confirmation.email, confirmation.author_id, locale=locale)
     except DomainError:
         abort(404)
-    return _page("newsletter/confirm.html", email=confirmation.email, author=author, done=True)
+    return _page("newsletter/confirm.html", done=True, **shown)
 
 
 csrf.exempt(newsletter_confirm)
@@ -92,11 +139,13 @@ def newsletter_unsubscribe(token: str):
         email = links.read_unsubscribe(token)
     except links.InvalidLink as error:
         return _invalid_link(error, "unsubscribe")
+    # In the language the address reads its mails in (known before it leaves the lists).
+    locale = next(filter(supported, rules.locales_of(current_session(), email)), None)
     done = request.method == "POST"
     if done:
         with unit_of_work() as uow:
             rules.unsubscribe_address(uow.session, email)
-    return _page("newsletter/unsubscribe.html", email=email, done=done)
+    return _page("newsletter/unsubscribe.html", locale=locale, email=email, done=done)
 
 
 csrf.exempt(newsletter_unsubscribe)
@@ -147,7 +196,7 @@ def newsletter_remove(subscriber_id: int):
             rules.remove_subscriber(uow.session, signed_in_user(), subscriber_id, author_id)
     except DomainError:
         abort(404)
-    flash("Removed: that address gets no more of these emails.", "success")
+    flash(_("Removed: that address gets no more of these emails."), "success")
     return redirect(_back_to(which))
 
 
@@ -177,7 +226,8 @@ def _import_too_large() -> dict[str, list[str]]:
     from flask import current_app
 
     megabytes = int(current_app.config["NEWSLETTER_IMPORT_MAX_BYTES"]) // (1024 * 1024)
-    return {"file": [f"is too large: the limit is {megabytes} MB"]}
+    # Said in the reader's language here: the errors page (folio.errors) shows it as it is.
+    return {"file": [_("is too large: the limit is %(size)s MB", size=format_number(megabytes))]}
 
 
 @bp.post("/newsletter/subscribers/import")
@@ -194,7 +244,7 @@ def newsletter_import():
     form = ImportForm()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        form.file.errors = ["Choose a CSV file to import."]
+        form.file.errors = [_("Choose a CSV file to import.")]
         return newsletter_subscribers(form, 400)
     try:
         # In a unit of work that ends before the import is queued (see subscribing.py).
@@ -206,7 +256,7 @@ def newsletter_import():
             raise DomainError(_import_too_large())
         found = csv_files.read_import(data, int(current_app.config["NEWSLETTER_IMPORT_MAX_ROWS"]))
     except DomainError as error:
-        form.file.errors = error.errors.get("file") or [error.message]
+        form.file.errors = [say(m) for m in error.errors.get("file") or [error.message]]
         return newsletter_subscribers(form, error.status_code)
     delivery.queue_import(user_id, found.addresses, author_id, bool(form.consent.data))
     flash(_import_message(found, bool(form.consent.data)), "success")
@@ -217,13 +267,30 @@ csrf.exempt(newsletter_import)
 
 
 def _import_message(found: csv_files.ImportFile, consent: bool) -> str:
-    count = f"{len(found.addresses):,} address{'' if len(found.addresses) == 1 else 'es'}"
-    done = (
-        f"{count} are being added to your list."
-        if consent
-        else f"{count} will each get a confirmation mail; they join once they confirm."
-    )
+    count = len(found.addresses)
+    num = format_number(count)
+    if consent:
+        done = ngettext(
+            "%(count)s address is being added to your list.",
+            "%(count)s addresses are being added to your list.",
+            count,
+            count=num,
+        )
+    else:
+        done = ngettext(
+            "%(count)s address will get a confirmation mail; it joins once it confirms.",
+            "%(count)s addresses will each get a confirmation mail; they join once they confirm.",
+            count,
+            count=num,
+        )
     if found.rejected:
-        lines = ", ".join(f"line {line}" for line, _value in found.examples)
-        done += f" {found.rejected:,} row(s) were not email addresses and were skipped ({lines})."
+        lines = ", ".join(_("line %(number)s", number=line) for line, _value in found.examples)
+        skipped = ngettext(
+            "%(count)s row was not an email address and was skipped (%(lines)s).",
+            "%(count)s rows were not email addresses and were skipped (%(lines)s).",
+            found.rejected,
+            count=format_number(found.rejected),
+            lines=lines,
+        )
+        done = f"{done} {skipped}"
     return done

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from folio.accounts.rules import find_user_by_username, normalise_email
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
+from folio.i18n import N_
 from folio.models import Article, Follow, Send, Subscriber, User, now_utc
 from folio.newsletter import events
 from folio.newsletter.models import EMAIL_MAX, SendStatus
@@ -26,17 +27,34 @@ from folio.newsletter.models import EMAIL_MAX, SendStatus
 SOURCES = ("form", "api", "import")
 
 
+class Problem(str):
+    """A domain message in English (what the APIs answer) that remembers its msgid and
+    values, so a page can say it in the reader's language: ``gettext(p.msgid, **p.values)``.
+    Numbers are written as English writes them (``1,000``); a page formats its own."""
+
+    msgid: str
+    values: dict[str, Any]
+
+    def __new__(cls, msgid: str, **values: Any) -> Problem:
+        english = {k: f"{v:,}" if isinstance(v, int) else v for k, v in values.items()}
+        problem = super().__new__(cls, msgid % english if values else msgid)
+        problem.msgid = msgid
+        problem.values = values
+        return problem
+
+
 def normalise_address(raw: Any) -> str:
     """The canonical (lower-cased) address, or a ValidationFailed naming ``email``."""
     if not isinstance(raw, str):
-        raise ValidationFailed({"email": ["must be an email address"]})
+        raise ValidationFailed({"email": [N_("must be an email address")]})
+    too_long = Problem(N_("is too long (maximum is %(count)s characters)"), count=EMAIL_MAX)
     if len(raw) > EMAIL_MAX:
-        raise ValidationFailed({"email": [f"is too long (maximum is {EMAIL_MAX} characters)"]})
+        raise ValidationFailed({"email": [too_long]})
     address, problems = normalise_email(raw)
     if problems:
         raise ValidationFailed({"email": problems})
     if len(address) > EMAIL_MAX:
-        raise ValidationFailed({"email": [f"is too long (maximum is {EMAIL_MAX} characters)"]})
+        raise ValidationFailed({"email": [too_long]})
     return address
 
 
@@ -84,8 +102,15 @@ def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def confirm(session: Session, email: str, author_id: int | None, source: str = "form") -> bool:
-    """Put a confirmed address on a list; True if it was not on it already.
+def confirm(
+    session: Session,
+    email: str,
+    author_id: int | None,
+    source: str = "form",
+    locale: str | None = None,
+) -> bool:
+    """Put a confirmed address on a list; True if it was not on it already. ``locale``
+    is the language the reader subscribed in (their mails are written in it).
 
     Confirming twice (a link clicked again) changes nothing.
     """
@@ -93,7 +118,13 @@ def confirm(session: Session, email: str, author_id: int | None, source: str = "
         author = session.get(User, author_id)
         if author is None or not author.is_active:
             raise NotFound("author")
-    row = {"email": email, "author_id": author_id, "source": source, "created_at": now_utc()}
+    row = {
+        "email": email,
+        "author_id": author_id,
+        "source": source,
+        "created_at": now_utc(),
+        "locale": locale,
+    }
     added = _insert_ignoring(session, Subscriber.__table__, [row]) > 0
     if added:
         subscriber_id = session.scalar(
@@ -109,6 +140,25 @@ def confirm(session: Session, email: str, author_id: int | None, source: str = "
             events.SubscriberConfirmed(subscriber_id=int(subscriber_id or 0), author_id=author_id),
         )
     return added
+
+
+def locales_of(session: Session, email: str, author_id: int | None = None) -> list[str | None]:
+    """The languages an address is known to read, best first: the member's setting (a
+    member with that address), then the language it subscribed to ``author_id``'s list
+    in, then the site list's, then any other list's (newest first)."""
+    member = session.scalar(select(User.locale).where(User.email == email))
+    rows = session.execute(
+        select(Subscriber.author_id, Subscriber.locale)
+        .where(Subscriber.email == email, Subscriber.locale.is_not(None))
+        .order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
+    ).all()
+
+    def rank(row: Any) -> int:
+        if author_id is not None and row.author_id == author_id:
+            return 0
+        return 1 if row.author_id is None else 2
+
+    return [member, *(row.locale for row in sorted(rows, key=rank))]
 
 
 def unsubscribe_address(session: Session, email: str) -> int:

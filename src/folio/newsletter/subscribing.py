@@ -12,17 +12,23 @@ from __future__ import annotations
 from typing import Any
 
 from folio.core.uow import unit_of_work
+from folio.i18n import N_
 from folio.newsletter import rules
 from folio.tasks import run_task
 
-NEUTRAL_ANSWER = (
+# The API answers it in English; the page says it in the reader's language.
+NEUTRAL_ANSWER = N_(
     "Check your inbox: if this address can subscribe, a confirmation link is on its way. "
     "Nothing is sent until you confirm."
 )
 
 
-def request_subscription(raw_email: Any, author_username: str | None) -> None:
-    """Mail a confirmation link unless the address is on that list already.
+def request_subscription(
+    raw_email: Any, author_username: str | None, locale: str | None = None
+) -> None:
+    """Mail a confirmation link unless the address is on that list already. ``locale``
+    is the language the reader asked in (a page's): the mail is written in it, and the
+    subscription keeps it.
 
     :raises ValidationFailed: the address is malformed (``email``).
     :raises NotFound: no such author (``author``).
@@ -35,4 +41,4 @@ def request_subscription(raw_email: Any, author_username: str | None) -> None:
         author_id = author.id if author is not None else None
         if rules.is_subscribed(uow.session, email, author_id):
             return
-    run_task("newsletter_confirmation", email, author_id)
+    run_task("newsletter_confirmation", email, author_id, locale)

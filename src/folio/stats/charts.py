@@ -1,6 +1,9 @@
 """Chart geometry for the dashboards, drawn as SVG by the templates (no script, no
 third-party host). Positions across are percentages, heights are pixels: the chart takes
-the width it is given (phone or desktop) and its text keeps a readable size."""
+the width it is given (phone or desktop) and its text keeps a readable size.
+
+Its words, dates and numbers are in the reader's language (this runs in a request).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,13 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_compact_decimal
+from flask_babel import format_number, get_locale, ngettext
+from flask_babel import gettext as _
+
+from folio.i18n import DEFAULT_LOCALE
 from folio.stats.queries import DayFigure
 
 PLOT_HEIGHT = 180
@@ -49,13 +59,29 @@ class DailyChart:
     description: str
 
 
+def _locale() -> Locale:
+    return get_locale() or Locale.parse(DEFAULT_LOCALE)
+
+
 def compact(number: int) -> str:
-    """1234 -> "1.2k": a scale's labels stay short on a phone."""
+    """1234 -> "1.2k": a scale's labels stay short on a phone (the reader's language's
+    own short forms: "1,2 Mio.", "1,2 mil")."""
+    locale = _locale()
+    if locale.language != "en":
+        return format_compact_decimal(number, format_type="short", locale=locale, fraction_digits=1)
     if number < 1000:
         return str(number)
     if number < 1_000_000:
         return f"{number / 1000:.1f}k".replace(".0k", "k")
     return f"{number / 1_000_000:.1f}M".replace(".0M", "M")
+
+
+def day_label(day: date, *, year: bool = False) -> str:
+    """ "3 Dec" ("3 Dec 2026" with the year) in English, "3. Dez." or "3 dic" elsewhere."""
+    locale = _locale()
+    if locale.language == "en":
+        return format_date(day, "d MMM y" if year else "d MMM", locale=locale)
+    return format_skeleton("yMMMd" if year else "MMMd", day, locale=locale)
 
 
 def nice_step(largest: int, ticks: int = TICKS) -> int:
@@ -105,7 +131,7 @@ def daily_chart(series: list[DayFigure], *, subject: str) -> DailyChart:
         height=bottom + AXIS_HEIGHT,
         axis_y=bottom + AXIS_HEIGHT - 6,
         gutter=GUTTER,
-        title=f"Views per day, {subject}",
+        title=_("Views per day, %(subject)s", subject=subject),
         description=_describe(series),
     )
 
@@ -122,22 +148,46 @@ def _date_labels(series: list[DayFigure]) -> list[tuple[float, str, str]]:
 
 
 def _short(day: date) -> str:
-    return f"{day.day} {day.strftime('%b')}"
+    return day_label(day)
 
 
 def _describe(series: list[DayFigure]) -> str:
+    """What the chart shows, for screen readers: its totals and its busiest day."""
     if not series:
-        return "No days."
+        return _("No days.")
     views = sum(f.views for f in series)
     visitors = sum(f.visitors for f in series)
     busiest = max(series, key=lambda f: (f.views, f.day))
-    text = (
-        f"{views} views and {visitors} unique visitors from {_short(series[0].day)} "
-        f"to {_short(series[-1].day)}."
+    first, last = _short(series[0].day), _short(series[-1].day)
+    # Two plurals in one sentence: each count is worded apart, then placed in it.
+    viewed = ngettext("%(count)s view", "%(count)s views", views, count=format_number(views))
+    visited = ngettext(
+        "%(count)s unique visitor",
+        "%(count)s unique visitors",
+        visitors,
+        count=format_number(visitors),
     )
+    parts = [
+        _(
+            "%(views)s and %(visitors)s from %(first)s to %(last)s.",
+            views=viewed,
+            visitors=visited,
+            first=first,
+            last=last,
+        )
+    ]
     if busiest.views:
-        text += f" Busiest day: {_short(busiest.day)}, {busiest.views} views."
-    return text + " The numbers are in the table below."
+        parts.append(
+            ngettext(
+                "Busiest day: %(day)s, %(count)s view.",
+                "Busiest day: %(day)s, %(count)s views.",
+                busiest.views,
+                count=format_number(busiest.views),
+                day=_short(busiest.day),
+            )
+        )
+    parts.append(_("The numbers are in the table below."))
+    return " ".join(parts)
 
 
 def share(value: int, largest: int) -> float:

@@ -9,6 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -17,7 +19,7 @@ from folio.core.uow import current_session, unit_of_work
 from folio.errors import RETRY_AFTER_SECONDS
 from folio.extensions import csrf, limiter
 from folio.stats import queries, runner
-from folio.stats.charts import daily_chart, share
+from folio.stats.charts import daily_chart, day_label, share
 from folio.stats.rules import Beacon, record_view
 from folio.stats.visitors import site_hosts
 from folio.web import bp
@@ -125,8 +127,14 @@ def _no_content() -> Response:
 
 @bp.app_template_filter("stats_day")
 def stats_day(day: date) -> str:
-    """3 Dec 2026"""
-    return f"{day.day} {day.strftime('%b %Y')}"
+    """3 Dec 2026 (3. Dez. 2026, 3 dic 2026: in the reader's language)."""
+    return day_label(day, year=True)
+
+
+@bp.app_template_filter("stats_number")
+def stats_number(number: int) -> str:
+    """12,345 (12.345 in German and Spanish)."""
+    return str(format_number(number))
 
 
 def _period() -> int:
@@ -143,11 +151,17 @@ def _dashboard(
     )
     return {
         "report": report,
-        "chart": daily_chart(report.series, subject=f"{subject}, last {days} days"),
+        "chart": daily_chart(report.series, subject=_last_days(subject, days)),
         "periods": [(p, url_for(endpoint, days=p, **url_values)) for p in queries.PERIODS],
         "share": share,
         "subject": subject,
     }
+
+
+def _last_days(subject: str, days: int) -> str:
+    return ngettext(
+        "%(subject)s, last %(num)s day", "%(subject)s, last %(num)s days", days, subject=subject
+    )
 
 
 @bp.get("/me/stats")
@@ -155,7 +169,7 @@ def _dashboard(
 @no_store
 def my_stats() -> str:
     user = signed_in_user()
-    figures = _dashboard(queries.Scope(author_id=user.id), "your articles", "web.my_stats")
+    figures = _dashboard(queries.Scope(author_id=user.id), _("your articles"), "web.my_stats")
     return render_template("stats/mine.html", **figures)
 
 
@@ -166,7 +180,7 @@ def my_article_stats(slug: str) -> str:
     """One article's figures, for its author (403 for someone else's, 404 for none)."""
     article = queries.own_article(current_session(), signed_in_user(), slug)
     scope = queries.Scope(article_id=article.id)
-    figures = _dashboard(scope, "this article", "web.my_article_stats", slug=slug)
+    figures = _dashboard(scope, _("this article"), "web.my_article_stats", slug=slug)
     return render_template("stats/article.html", article=article, **figures)
 
 
@@ -174,5 +188,5 @@ def my_article_stats(slug: str) -> str:
 @admin_required
 @no_store
 def admin_stats() -> str:
-    figures = _dashboard(queries.Scope(), "the whole site", "web.admin_stats")
+    figures = _dashboard(queries.Scope(), _("the whole site"), "web.admin_stats")
     return render_template("stats/site.html", tab="stats", **figures)
