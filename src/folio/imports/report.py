@@ -43,7 +43,7 @@ GHOST_CONTENT_LEFT_OUT = N_("Ghost content %(what)s is not supported and was lef
 GHOST_STATUS_AS_DRAFT = N_("Ghost status %(status)s is imported as a draft")
 STOPPED_PART_WAY = N_("The import stopped part-way; run it again to finish it.")
 COMMENT_BY = N_("by %(author)s")
-SOMEONE = N_("someone")
+BY_SOMEONE = N_("by someone")
 
 REASONS = (
     ALREADY_IMPORTED,
@@ -69,7 +69,7 @@ REASONS = (
 )
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # Values that are messages themselves (an error's), translated in turn.
-_NESTED = frozenset({"error", "author"})
+_NESTED = frozenset({"error"})
 
 
 def _pattern(wording: str) -> re.Pattern[str]:
@@ -105,7 +105,7 @@ def reason_words(message: str, translate: Callable[..., str]) -> str:
 
 def comment_title(author: str | None) -> str:
     """An imported comment's title in the report: who wrote it."""
-    return COMMENT_BY % {"author": author or SOMEONE}
+    return COMMENT_BY % {"author": author} if author else BY_SOMEONE
 
 
 _COMMENT_BY = _pattern(COMMENT_BY)
@@ -113,11 +113,10 @@ _COMMENT_BY = _pattern(COMMENT_BY)
 
 def comment_title_words(title: str, translate: Callable[..., str]) -> str:
     """A comment's title (``comment_title``) in the language ``translate`` speaks."""
+    if title == BY_SOMEONE:
+        return translate(BY_SOMEONE)
     found = _COMMENT_BY.match(title)
-    if found is None:
-        return title
-    author = found.group("author")
-    return translate(COMMENT_BY, author=translate(SOMEONE) if author == SOMEONE else author)
+    return translate(COMMENT_BY, author=found.group("author")) if found else title
 
 
 @dataclass
