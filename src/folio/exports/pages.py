@@ -3,9 +3,11 @@ signed link the email carries."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -13,12 +15,22 @@ from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.exports import rules
 from folio.exports.models import ExportKind
-from folio.exports.runner import archive_response, export_by_link
+from folio.exports.runner import BUILD_FAILED, archive_response, export_by_link
 from folio.security import rate_limit
 from folio.web import bp
 from folio.web.helpers import admin_required, no_store, signed_in_user
 
 RECENT = 10
+_BUILD_FAILED = re.compile(r"^The archive could not be built \((\w+)\)\.$")
+
+
+def export_error(message: str) -> str:
+    """A failed export's message (stored in English: the API gives it) in the reader's
+    language."""
+    found = _BUILD_FAILED.match(message)
+    if found:
+        return _(BUILD_FAILED, error=found.group(1))
+    return _(message)
 
 
 def _page(template: str, kind: ExportKind) -> str:
@@ -32,6 +44,7 @@ def _page(template: str, kind: ExportKind) -> str:
         latest=latest,
         busy=latest is not None and latest.in_progress,
         keep_days=int(current_app.config["EXPORT_LINK_SECONDS"]) // 86400,
+        export_error=export_error,
     )
 
 
@@ -41,9 +54,10 @@ def _request(kind: ExportKind, back: str) -> Response:
             rules.request_export(uow.session, signed_in_user(), kind, datetime.now(UTC))
     except DomainError as error:
         # "The export is already being prepared: wait until it is ready."
-        flash(f"The export {error.errors.get('export', [error.message])[0]}.", "error")
+        problem = error.errors.get("export", [error.message])[0]
+        flash(_("The export %(problem)s.", problem=_(problem)), "error")
         return redirect(url_for(back))
-    flash("Export started. You will find it here, and we will email you a link.", "success")
+    flash(_("Export started. You will find it here, and we will email you a link."), "success")
     return redirect(url_for(back))
 
 

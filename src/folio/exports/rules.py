@@ -16,6 +16,7 @@ from folio.core.errors import Conflict, DomainError, Forbidden, NotFound
 from folio.core.events import record
 from folio.exports.events import ExportRequested
 from folio.exports.models import Export, ExportKind, ExportStatus
+from folio.i18n import N_
 
 # An export still pending or running after this is taken for lost (a worker that died
 # for good) and no longer keeps its owner from asking again.
@@ -30,7 +31,7 @@ class ExportGone(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            {"export": ["has expired: ask for a new export"]}, "This export has expired."
+            {"export": [N_("has expired: ask for a new export")]}, N_("This export has expired.")
         )
 
 
@@ -41,7 +42,7 @@ def request_export(session: Session, actor: User, kind: ExportKind, now: datetim
     :raises Conflict: an export of ``actor``'s is still being built.
     """
     if kind is ExportKind.SITE and not actor.is_admin:
-        raise Forbidden("export", "only an administrator can export the whole site")
+        raise Forbidden("export", N_("only an administrator can export the whole site"))
     busy = session.scalar(
         select(Export.id)
         .where(
@@ -52,7 +53,7 @@ def request_export(session: Session, actor: User, kind: ExportKind, now: datetim
         .limit(1)
     )
     if busy is not None:
-        raise Conflict.on("export", "is already being prepared: wait until it is ready")
+        raise Conflict.on("export", N_("is already being prepared: wait until it is ready"))
     export = Export(owner_id=actor.id, kind=kind.value, status=ExportStatus.PENDING.value)
     export.created_at = now
     session.add(export)

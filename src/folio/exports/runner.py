@@ -21,6 +21,8 @@ from typing import Any
 
 from celery import shared_task
 from flask import Flask, Response, current_app, send_file
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from folio.accounts.events import AccountDeleted
@@ -33,6 +35,8 @@ from folio.exports import rules
 from folio.exports.archive import Scope, write_archive
 from folio.exports.events import ExportRequested
 from folio.exports.models import Export, ExportKind
+from folio.i18n import N_
+from folio.i18n.setup import mail_locale
 from folio.media.storage import StorageError
 from folio.media.uploads import storage
 from folio.tasks import RETRYABLE, external_url, mail_once, run_task
@@ -41,6 +45,10 @@ log = logging.getLogger(__name__)
 
 _LINK_SALT = "folio.exports.link"
 ZIP = "application/zip"
+# Why a build failed, as the export row keeps it (English: the API gives it; the pages
+# translate it, folio.exports.pages.export_error).
+STORAGE_FAILED = N_("The storage could not be reached; ask again later.")
+BUILD_FAILED = N_("The archive could not be built (%(error)s).")
 
 
 def init_exports(app: Flask) -> None:
@@ -127,8 +135,8 @@ def _build_and_store(scope: Scope) -> tuple[str, int]:
 
 def _describe(error: Exception) -> str:
     if isinstance(error, StorageError):
-        return "The storage could not be reached; ask again later."
-    return f"The archive could not be built ({type(error).__name__})."
+        return STORAGE_FAILED
+    return BUILD_FAILED % {"error": type(error).__name__}
 
 
 def write_to_path(scope: Scope, out: Path) -> int:
@@ -169,13 +177,33 @@ def mail_export_ready(export_id: int) -> bool:
     if owner is None or not owner.is_active:
         return False
     link = external_url(_source(), "web.export_link", token=link_token(export))
-    what = "the whole site" if export.kind == ExportKind.SITE.value else "everything you wrote"
-    body = (
-        f"Hello {owner.name},\n\nYour export of {what} is ready. Download it here until "
-        f"{export.expires_at:%Y-%m-%d %H:%M} UTC:\n\n{link}\n\n"
-        "Anyone with the link can download the archive: keep it to yourself.\n"
+    with force_locale(mail_locale(owner.locale)):
+        subject, body = _ready_mail(export, owner, link)
+    return mail_once(f"export:{export.id}", owner.email, subject, body)
+
+
+def _ready_mail(export: Export, owner: User, link: str) -> tuple[str, str]:
+    """The "export is ready" email's subject and text, in the current locale."""
+    until = format_datetime(export.expires_at, "long")
+    if export.kind == ExportKind.SITE.value:
+        ready = _(
+            "Your export of the whole site is ready. Download it here until %(until)s:",
+            until=until,
+        )
+    else:
+        ready = _(
+            "Your export of everything you wrote is ready. Download it here until %(until)s:",
+            until=until,
+        )
+    body = "\n\n".join(
+        [
+            _("Hello %(name)s,", name=owner.name),
+            ready,
+            link,
+            _("Anyone with the link can download the archive: keep it to yourself.") + "\n",
+        ]
     )
-    return mail_once(f"export:{export.id}", owner.email, "Your Folio export is ready", body)
+    return _("Your Folio export is ready"), body
 
 
 # --- links and downloads ---------------------------------------------------------------

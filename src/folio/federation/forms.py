@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Optional
 
 
 class HandleForm(FlaskForm):
-    handle = StringField("Fediverse handle", validators=[Optional()])
+    handle = StringField(_l("Fediverse handle"), validators=[Optional()])
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField("Reply", validators=[Optional()])
+    body = TextAreaField(_l("Reply"), validators=[Optional()])
 
 
 class DomainForm(FlaskForm):
-    domain = StringField("Domain", validators=[Optional()])
+    domain = StringField(_l("Domain"), validators=[Optional()])

@@ -17,6 +17,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_number
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from folio.core.errors import DomainError
@@ -267,7 +269,7 @@ def remote_following() -> Any:
         except DomainError as error:
             apply_errors(form, error.errors)
         else:
-            flash(f"Follow request sent to {followed}.", "success")
+            flash(_("Follow request sent to %(handle)s.", handle=followed), "success")
             return redirect(url_for("web.remote_following"))
     entries = queries.followings(current_session(), user)
     status = 422 if form.errors else 200
@@ -292,7 +294,7 @@ def remote_unfollow(actor_id: int) -> Any:
         actor, undo = rules.unfollow_remote(uow.session, user, actor_id, remote.urls())
         ids = delivery.queue(user.id, undo, [actor.inbox])
     delivery.schedule(ids)
-    flash(f"You no longer follow {actor.handle}.", "success")
+    flash(_("You no longer follow %(handle)s.", handle=actor.handle), "success")
     return redirect(url_for("web.remote_following"))
 
 
@@ -311,7 +313,9 @@ def reply_to_post(post_id: int) -> Any:
     form = ReplyForm()
     text = (form.body.data or "").strip() if form.validate_on_submit() else ""
     if not text or len(text) > 5000:
-        flash("A reply needs between 1 and 5,000 characters.", "error")
+        flash(
+            _("A reply needs between 1 and %(max)s characters.", max=format_number(5000)), "error"
+        )
         return redirect(url_for("web.fediverse_feed"))
     urls = remote.urls()
     with unit_of_work():
@@ -320,7 +324,7 @@ def reply_to_post(post_id: int) -> Any:
         )
         ids = delivery.queue(user.id, activity, [post.remote_actor.inbox])
     delivery.schedule(ids)
-    flash(f"Your reply to {post.remote_actor.handle} is on its way.", "success")
+    flash(_("Your reply to %(handle)s is on its way.", handle=post.remote_actor.handle), "success")
     return redirect(url_for("web.fediverse_feed"))
 
 
@@ -334,7 +338,7 @@ def like_post(post_id: int) -> Any:
         activity = documents.like(urls, user.username, post.object_id)
         ids = delivery.queue(user.id, activity, [post.remote_actor.inbox])
     delivery.schedule(ids)
-    flash(f"You liked a post by {post.remote_actor.handle}.", "success")
+    flash(_("You liked a post by %(handle)s.", handle=post.remote_actor.handle), "success")
     return redirect(url_for("web.fediverse_feed"))
 
 
@@ -357,7 +361,7 @@ def deliveries() -> Any:
 def remove_remote_comment(comment_id: int) -> Any:
     with unit_of_work() as uow:
         article = rules.remove_remote_comment(uow.session, signed_in_user(), comment_id)
-    flash("The reply is removed.", "success")
+    flash(_("The reply is removed."), "success")
     return redirect(url_for("web.article", slug=article.slug, _anchor="fediverse-replies"))
 
 
@@ -366,7 +370,7 @@ def remove_remote_comment(comment_id: int) -> Any:
 def approve_remote_comment(comment_id: int) -> Any:
     with unit_of_work() as uow:
         article = rules.approve_remote_comment(uow.session, signed_in_user(), comment_id)
-    flash("The reply is shown.", "success")
+    flash(_("The reply is shown."), "success")
     return redirect(url_for("web.article", slug=article.slug, _anchor="fediverse-replies"))
 
 
@@ -382,7 +386,7 @@ def domain_blocks() -> Any:
         except DomainError as error:
             apply_errors(form, error.errors)
         else:
-            flash(f"{block.domain} is blocked.", "success")
+            flash(_("%(domain)s is blocked.", domain=block.domain), "success")
             return redirect(url_for("web.domain_blocks"))
     blocks = queries.domain_blocks(current_session())
     status = 422 if form.errors else 200
@@ -394,7 +398,7 @@ def domain_blocks() -> Any:
 def unblock_domain(block_id: int) -> Any:
     with unit_of_work() as uow:
         rules.unblock_domain(uow.session, signed_in_user(), block_id)
-    flash("The domain is unblocked.", "success")
+    flash(_("The domain is unblocked."), "success")
     return redirect(url_for("web.domain_blocks"))
 
 

@@ -19,6 +19,7 @@ from folio.core.uow import current_session, unit_of_work
 from folio.federation import keys, queries, rules
 from folio.federation.documents import ACTIVITY_JSON, LD_JSON, Urls
 from folio.federation.models import RemoteActor
+from folio.i18n import N_
 from folio.models import now_utc
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def parse_handle(handle: str) -> tuple[str, str]:
     text = (handle or "").strip().removeprefix("acct:").removeprefix("@")
     user, _, host = text.rpartition("@")
     if not user or not host or any(c in text for c in "/?# ") or "@" in user:
-        raise ValidationFailed({"handle": ["is not a handle such as @someone@social.example"]})
+        raise ValidationFailed({"handle": [N_("is not a handle such as @someone@social.example")]})
     return user, host.lower()
 
 
@@ -154,7 +155,7 @@ def resolve_handle(handle: str) -> RemoteActor:
         except RemoteError as exc:
             problems.append(str(exc))
     log.info("could not resolve %s: %s", handle, "; ".join(problems))
-    raise ValidationFailed({"handle": ["could not be found on its server"]})
+    raise ValidationFailed({"handle": [N_("could not be found on its server")]})
 
 
 def _self_link(document: dict[str, Any]) -> str:

@@ -30,6 +30,7 @@ from folio.federation.models import (
     Tombstone,
 )
 from folio.federation.queries import not_blocked
+from folio.i18n import N_
 from folio.models import Article, User, now_utc
 
 URI_MAX = 500
@@ -79,7 +80,7 @@ def save_remote_actor(session: Session, document: dict[str, Any]) -> RemoteActor
     """
     uri, inbox = uri_of(document.get("id")), uri_of(document.get("inbox"))
     if not uri or not inbox or domain_of(inbox) != domain_of(uri):
-        raise ValidationFailed({"actor": ["is not an actor with an id and an inbox"]})
+        raise ValidationFailed({"actor": [N_("is not an actor with an id and an inbox")]})
     key = _mapping(document.get("publicKey"))
     endpoints = _mapping(document.get("endpoints"))
     actor = session.scalar(select(RemoteActor).where(RemoteActor.uri == uri))
@@ -312,10 +313,10 @@ def save_reply(
     """A remote reply to a local article becomes (or updates) a comment by its author."""
     object_id = uri_of(obj.get("id"))
     if not object_id or domain_of(object_id) != actor.domain:
-        raise ValidationFailed({"object": ["has no id on the actor's server"]})
+        raise ValidationFailed({"object": [N_("has no id on the actor's server")]})
     comment = session.scalar(select(RemoteComment).where(RemoteComment.object_id == object_id))
     if comment is not None and comment.remote_actor_id != actor.id:
-        raise Forbidden("object", "belongs to another actor")
+        raise Forbidden("object", N_("belongs to another actor"))
     if comment is None:
         comment = RemoteComment(
             article_id=article.id,
@@ -417,7 +418,7 @@ def normalise_domain(value: str | None) -> str:
         text = urlsplit(text).hostname or ""
     text = text.strip(".").removeprefix("@")
     if not text or len(text) > 255 or any(c.isspace() or c in "/@?#" for c in text):
-        raise ValidationFailed({"domain": ["is not a host name such as social.example"]})
+        raise ValidationFailed({"domain": [N_("is not a host name such as social.example")]})
     return text
 
 
@@ -464,7 +465,7 @@ def follow_remote(
 ) -> tuple[RemoteFollowing, dict[str, Any] | None]:
     """Start following a remote account; the Follow activity to send (None: already)."""
     if is_blocked(session, actor.uri):
-        raise Forbidden("handle", "is on a blocked server")
+        raise Forbidden("handle", N_("is on a blocked server"))
     existing = session.scalar(
         select(RemoteFollowing).where(
             RemoteFollowing.user_id == user.id, RemoteFollowing.remote_actor_id == actor.id

@@ -10,17 +10,43 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from folio.i18n import N_
 from folio.imports.ghost import looks_like_ghost, read_ghost
 from folio.imports.items import ImportRefused, SourceArchive
 from folio.imports.markdown_zip import markdown_names, read_markdown_zip
 from folio.imports.safezip import SafeZip
 from folio.imports.wordpress import parse_xml, read_wordpress, wp_namespace
 
-NONE_OF_THE_FORMATS = (
+NONE_OF_THE_FORMATS = N_(
     "This file is none of the formats Folio imports: a zip of Markdown files (Jekyll, "
     "Hugo or a Folio export), a Ghost JSON export, or a WordPress export (WXR)."
 )
-FORMAT_NAMES = {"markdown": "Markdown zip", "ghost": "Ghost export", "wordpress": "WordPress"}
+# What the refusal adds, each a whole message for the catalogs (the page translates it).
+NO_MARKDOWN = N_(
+    "This file is none of the formats Folio imports: a zip of Markdown files (Jekyll, "
+    "Hugo or a Folio export), a Ghost JSON export, or a WordPress export (WXR). This zip "
+    "holds no Markdown files."
+)
+NOT_WORDPRESS = N_(
+    "This file is none of the formats Folio imports: a zip of Markdown files (Jekyll, "
+    "Hugo or a Folio export), a Ghost JSON export, or a WordPress export (WXR). This XML "
+    "is not a WordPress export."
+)
+UNREADABLE_JSON = N_(
+    "This file is none of the formats Folio imports: a zip of Markdown files (Jekyll, "
+    "Hugo or a Folio export), a Ghost JSON export, or a WordPress export (WXR). This JSON "
+    "cannot be read."
+)
+NOT_GHOST = N_(
+    "This file is none of the formats Folio imports: a zip of Markdown files (Jekyll, "
+    "Hugo or a Folio export), a Ghost JSON export, or a WordPress export (WXR). This JSON "
+    "is not a Ghost export."
+)
+FORMAT_NAMES = {
+    "markdown": N_("Markdown zip"),
+    "ghost": N_("Ghost export"),
+    "wordpress": N_("WordPress"),
+}
 
 
 @dataclass(frozen=True)
@@ -34,7 +60,7 @@ def read_source(data: bytes, limits: ZipLimits) -> SourceArchive:
     if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
         zipped = SafeZip.open(data, max_total=limits.max_total, max_ratio=limits.max_ratio)
         if not markdown_names(zipped.names):
-            raise ImportRefused(f"{NONE_OF_THE_FORMATS} This zip holds no Markdown files.")
+            raise ImportRefused(NO_MARKDOWN)
         return read_markdown_zip(zipped)
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"{"):
@@ -43,7 +69,7 @@ def read_source(data: bytes, limits: ZipLimits) -> SourceArchive:
         root = parse_xml(data)
         namespace = wp_namespace(root)
         if namespace is None:
-            raise ImportRefused(f"{NONE_OF_THE_FORMATS} This XML is not a WordPress export.")
+            raise ImportRefused(NOT_WORDPRESS)
         return read_wordpress(root, namespace)
     raise ImportRefused(NONE_OF_THE_FORMATS)
 
@@ -52,7 +78,7 @@ def _read_json(data: bytes) -> SourceArchive:
     try:
         parsed = json.loads(data)
     except (ValueError, RecursionError):
-        raise ImportRefused(f"{NONE_OF_THE_FORMATS} This JSON cannot be read.") from None
+        raise ImportRefused(UNREADABLE_JSON) from None
     if not looks_like_ghost(parsed):
-        raise ImportRefused(f"{NONE_OF_THE_FORMATS} This JSON is not a Ghost export.")
+        raise ImportRefused(NOT_GHOST)
     return read_ghost(parsed)

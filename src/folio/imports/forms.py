@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 
 class ImportUploadForm(FlaskForm):
-    file = FileField("Export file", validators=[FileRequired("Choose the export file to import.")])
+    file = FileField(
+        _l("Export file"), validators=[FileRequired(_l("Choose the export file to import."))]
+    )
 
 
 class RunImportForm(FlaskForm):

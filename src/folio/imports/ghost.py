@@ -21,6 +21,7 @@ from folio.imports.items import (
     as_text,
     parse_date,
 )
+from folio.imports.report import GHOST_STATUS_AS_DRAFT
 
 SUPPORTED_MAJOR_VERSIONS = (4, 5, 6)
 
@@ -73,7 +74,7 @@ def _article(post: dict[str, Any], tags: list[str], author_key: str | None) -> S
     slug = as_text(post.get("slug"))
     status = as_text(post.get("status"))
     if status not in ("published", "draft"):
-        warnings.append(f"Ghost status {status!r} is imported as a draft")
+        warnings.append(GHOST_STATUS_AS_DRAFT % {"status": repr(status)})
     return SourceArticle(
         key=key,
         title=as_text(post.get("title")),

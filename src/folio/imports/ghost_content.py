@@ -14,6 +14,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from folio.imports.report import GHOST_CONTENT_LEFT_OUT
+
 # Lexical text format bits.
 _FORMATS = ((1, "strong"), (2, "em"), (4, "s"), (8, "u"), (16, "code"))
 
@@ -23,7 +25,7 @@ class Rendered:
         self.warnings: list[str] = []
 
     def unknown(self, what: str) -> str:
-        message = f"Ghost content {what} is not supported and was left out"
+        message = GHOST_CONTENT_LEFT_OUT % {"what": what}
         if message not in self.warnings:
             self.warnings.append(message)
         return ""

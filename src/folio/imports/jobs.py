@@ -27,7 +27,7 @@ from folio.imports import rules
 from folio.imports.events import ImportQueued
 from folio.imports.items import ImportRefused
 from folio.imports.models import ImportRun
-from folio.imports.report import Report
+from folio.imports.report import STOPPED_PART_WAY, Report
 
 log = logging.getLogger(__name__)
 WORDPRESS_ARGUMENTS = ("p", "page_id")
@@ -112,7 +112,7 @@ def run_import_task(run_id: int) -> str:
     except Exception:
         log.exception("import run %s failed", run_id)
         # What was done stays done (and remembered): running it again finishes the rest.
-        latest.warnings.append("The import stopped part-way; run it again to finish it.")
+        latest.warnings.append(STOPPED_PART_WAY)
         _finish(run_id, "failed", latest)
         raise
     _finish(run_id, "done", report)

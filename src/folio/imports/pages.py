@@ -22,6 +22,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -34,7 +36,7 @@ from folio.imports.detect import FORMAT_NAMES
 from folio.imports.forms import ImportUploadForm, RunImportForm
 from folio.imports.items import ImportRefused
 from folio.imports.models import ImportRun
-from folio.imports.report import Report
+from folio.imports.report import Report, comment_title_words, reason_words
 from folio.imports.runner import read_file, run_import
 from folio.media.processing import megabytes
 from folio.media.uploads import display_name
@@ -45,6 +47,27 @@ from folio.web.helpers import no_store, signed_in_user
 F = TypeVar("F", bound=Callable[..., Any])
 # Room for the form's other fields around the file.
 FORM_OVERHEAD = 64 * 1024
+# A run's status as the list of imports reads it.
+RUN_STATES = {
+    "planned": _l("dry run"),
+    "queued": _l("queued"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "failed": _l("failed"),
+}
+
+
+def report_text(message: str) -> str:
+    """A report's message (kept in English) in the reader's language."""
+    return reason_words(message, _)
+
+
+def comment_title(title: str) -> str:
+    return comment_title_words(title, _)
+
+
+def _format_names() -> dict[str, str]:
+    return {key: _(name) for key, name in FORMAT_NAMES.items()}
 
 
 def _allow_import_size() -> None:
@@ -76,8 +99,9 @@ def _page(form: ImportUploadForm, status: int = 200, error: str | None = None) -
         "imports/import.html",
         form=form,
         runs=runs,
-        error=error,
-        formats=FORMAT_NAMES,
+        error=report_text(error) if error else None,
+        formats=_format_names(),
+        run_states=RUN_STATES,
         limit=megabytes(int(current_app.config["IMPORT_MAX_BYTES"])),
         maps_authors=user.is_admin,
     )
@@ -105,7 +129,10 @@ def upload_import() -> Any:
     upload = form.file.data
     data = upload.read(int(current_app.config["IMPORT_MAX_BYTES"]) + 1)
     if len(data) > int(current_app.config["IMPORT_MAX_BYTES"]):
-        return _page(form, 413, "The file " + _import_too_large()["file"][0] + ".")
+        limit = megabytes(int(current_app.config["IMPORT_MAX_BYTES"]))
+        return _page(
+            form, 413, _("The file is too large: the import limit is %(limit)s.", limit=limit)
+        )
     try:
         archive = read_file(data)
     except ImportRefused as refused:
@@ -145,7 +172,9 @@ def import_run(run_id: int) -> Any:
         run=run,
         report=Report.from_json(run.report) if run.report else None,
         form=RunImportForm(),
-        formats=FORMAT_NAMES,
+        formats=_format_names(),
+        report_text=report_text,
+        comment_title=comment_title,
         status_url=url_for("web.import_status", run_id=run.id),
     )
 
@@ -163,7 +192,7 @@ def start_import(run_id: int) -> Response:
     except DomainError:
         abort(404)
     if not queued:
-        flash("This import is already running or done.", "info")
+        flash(_("This import is already running or done."), "info")
     return redirect(url_for("web.import_run", run_id=run_id), code=303)
 
 

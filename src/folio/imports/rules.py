@@ -22,9 +22,11 @@ from folio.articles.queries import normalise_tags
 from folio.comments.rules import COMMENT_MAX
 from folio.core.errors import NotFound, ValidationFailed
 from folio.core.events import record
+from folio.i18n import N_
 from folio.imports.events import ArticleImported, ImportQueued
 from folio.imports.items import SourceArticle, SourceAuthor, SourceComment
 from folio.imports.models import ImportedItem, ImportRun, LegacyRedirect
+from folio.imports.report import TAG_TOO_LONG, TOO_MANY_TAGS
 from folio.models import Article, Comment, Status, now_utc
 
 # werkzeug's check_password_hash() is False for a hash without its "method$salt$" form:
@@ -133,11 +135,14 @@ def fitting_tags(names: list[str]) -> tuple[list[str], list[str]]:
     """Tags Folio can keep (at most 10, each short enough), and what was left out."""
     tags = normalise_tags(names)
     kept = [tag for tag in tags if len(tag) <= article_rules.TAG_MAX]
-    notes = [f"tag {tag[:40]!r}... is too long and was left out" for tag in tags if tag not in kept]
+    notes = [TAG_TOO_LONG % {"tag": repr(tag[:40])} for tag in tags if tag not in kept]
     if len(kept) > article_rules.TAGS_PER_ARTICLE:
         notes.append(
-            f"only {article_rules.TAGS_PER_ARTICLE} tags are kept: "
-            f"{', '.join(kept[article_rules.TAGS_PER_ARTICLE :])} left out"
+            TOO_MANY_TAGS
+            % {
+                "most": article_rules.TAGS_PER_ARTICLE,
+                "tags": ", ".join(kept[article_rules.TAGS_PER_ARTICLE :]),
+            }
         )
         kept = kept[: article_rules.TAGS_PER_ARTICLE]
     return kept, notes
@@ -193,7 +198,7 @@ def import_comment(
     if author.email == PLACEHOLDER_EMAIL:
         text = f"{(item.author_name or 'Someone')[:80]} wrote:\n\n{text}" if text else ""
     if not text:
-        raise ValidationFailed({"body": ["can't be blank"]})
+        raise ValidationFailed({"body": [N_("can't be blank")]})
     if len(text) > COMMENT_MAX:
         raise ValidationFailed({"body": [f"is too long (maximum is {COMMENT_MAX} characters)"]})
     when = item.created_at or now_utc()

@@ -23,7 +23,7 @@ from folio.core.errors import DomainError
 from folio.core.outbound import OutboundPolicy, OutboundRefused, fetch
 from folio.core.uow import current_session, unit_of_work
 from folio.errors import DependencyUnavailable
-from folio.imports import rules
+from folio.imports import report, rules
 from folio.imports.detect import ZipLimits, read_source
 from folio.imports.items import (
     SourceArchive,
@@ -97,7 +97,7 @@ def run_import(
             on_progress(done, run.report)
     for orphans in comments.values():
         for comment in orphans:
-            run.report.add(_comment_line(comment, SKIPPED, "its article is not in this file"))
+            run.report.add(_comment_line(comment, SKIPPED, report.ARTICLE_NOT_IN_FILE))
     return run.report
 
 
@@ -111,11 +111,11 @@ def _one_article(run: _Run, item: SourceArticle) -> int | None:
     existing = rules.find_imported(session, run.archive.source, item.key, "article")
     if existing is not None:
         line.outcome = SKIPPED
-        line.note("skipped: already imported")
+        line.note(report.ALREADY_IMPORTED)
         return existing
     if item.error is not None:
         line.outcome = FAILED
-        line.note(f"cannot be imported: {item.error}")
+        line.note(report.CANNOT_BE_IMPORTED, error=item.error)
         return None
     try:
         return _create_article(run, item, line)
@@ -126,7 +126,7 @@ def _one_article(run: _Run, item: SourceArticle) -> int | None:
     except Exception:
         log.exception("importing %s %s failed", run.archive.source, item.key)
         line.outcome = FAILED
-        line.note("failed unexpectedly (the server log has the details); run the import again")
+        line.note(report.FAILED_UNEXPECTEDLY)
     return None
 
 
@@ -136,7 +136,7 @@ def _slug(run: _Run, item: SourceArticle, line: ReportLine) -> str:
         slug, clashed = f"{slug}-2", True
     run.planned_slugs.add(slug)
     if clashed:
-        line.note(f"the slug {item.slug!r} is taken by another article: this one gets {slug!r}")
+        line.note(report.SLUG_TAKEN, wanted=repr(item.slug), slug=repr(slug))
     return slug
 
 
@@ -148,7 +148,7 @@ def _create_article(run: _Run, item: SourceArticle, line: ReportLine) -> int | N
     line.slug = _slug(run, item, line)
     if run.dry_run:
         for reference in _foreign_images(item):
-            line.note(f"image {reference[:120]} will be imported")
+            line.note(report.IMAGE_PLANNED, image=reference[:120])
         return PLANNED
     body = replace_images(
         item.body,
@@ -180,7 +180,7 @@ def _author(run: _Run, item: SourceArticle, line: ReportLine) -> User:
     if item.author_key.lower() == run.actor.username.lower() and source_author is None:
         return run.actor  # a writer's own export, imported by them
     if source_author is None or not source_author.email:
-        line.note(f"author {item.author_key!r} has no email in the file: imported as yours")
+        line.note(report.AUTHOR_WITHOUT_EMAIL, author=repr(item.author_key))
         return run.actor
     known = run.authors.get(item.author_key)
     session = current_session()
@@ -189,12 +189,12 @@ def _author(run: _Run, item: SourceArticle, line: ReportLine) -> User:
     if run.dry_run:
         found = account_rules.find_user_by_email(session, source_author.email)
         if found is None:
-            line.note(f"an account will be made for {source_author.email} (no password)")
+            line.note(report.ACCOUNT_PLANNED, email=source_author.email)
         return found or run.actor
     with unit_of_work() as uow:
         user = rules.author_account(uow.session, run.archive.source, source_author)
     if user is None:
-        line.note(f"author {item.author_key!r} has no usable email: imported as yours")
+        line.note(report.AUTHOR_UNUSABLE_EMAIL, author=repr(item.author_key))
         return run.actor
     run.authors[item.author_key] = user.id
     return user
@@ -224,7 +224,7 @@ def _image(
     try:
         media = receive(author, data, posixpath.basename(urlsplit(reference).path), MediaKind.IMAGE)
     except (DomainError, DependencyUnavailable) as error:
-        line.note(f"image {reference[:120]} was not imported: {error}")
+        line.note(report.IMAGE_NOT_IMPORTED, image=reference[:120], error=str(error))
         return None
     # The address an upload from the editor gets: the site's public one.
     url = public_url(media.original_key) or media_path(media.original_key)
@@ -236,13 +236,13 @@ def _image_bytes(run: _Run, item: SourceArticle, reference: str, line: ReportLin
     if reference.startswith(("http://", "https://")):
         return _fetch_image(reference, line)
     if "__GHOST_URL__" in reference:
-        line.note(f"image {reference[:120]} is not in a Ghost export: left as it was")
+        line.note(report.IMAGE_NOT_IN_GHOST, image=reference[:120])
         return None
     for path in archive_paths(item.base_path, reference):
         data = run.archive.read_file(path)
         if data is not None:
             return data
-    line.note(f"image {reference[:120]} is not in the archive: left as it was")
+    line.note(report.IMAGE_NOT_IN_ARCHIVE, image=reference[:120])
     return None
 
 
@@ -259,10 +259,10 @@ def _fetch_image(url: str, line: ReportLine) -> bytes | None:
     try:
         response = fetch(url, policy)
     except OutboundRefused as refused:
-        line.note(f"image {url[:120]} was not fetched: {refused}")
+        line.note(report.IMAGE_NOT_FETCHED, image=url[:120], error=str(refused))
         return None
     if response.status != 200:
-        line.note(f"image {url[:120]} was not fetched: the server answered {response.status}")
+        line.note(report.IMAGE_ANSWERED, image=url[:120], status=response.status)
         return None
     return response.body
 
@@ -271,7 +271,7 @@ def _fetch_image(url: str, line: ReportLine) -> bytes | None:
 
 
 def _comment_line(comment: SourceComment, outcome: str, message: str) -> ReportLine:
-    title = f"by {comment.author_name or comment.author_username or 'someone'}"
+    title = report.comment_title(comment.author_name or comment.author_username)
     return ReportLine("comment", comment.key, title, outcome, [message] if message else [])
 
 
@@ -280,12 +280,12 @@ def _one_comment(run: _Run, comment: SourceComment, article_id: int | None) -> N
     session = current_session()
     if rules.find_imported(session, run.archive.source, comment.key, "comment") is not None:
         line.outcome = SKIPPED
-        line.note("skipped: already imported")
+        line.note(report.ALREADY_IMPORTED)
         return
     if article_id is None:
         line.outcome = SKIPPED if run.dry_run else FAILED
         if not run.dry_run:
-            line.note("its article was not imported")
+            line.note(report.ARTICLE_NOT_IMPORTED)
         return
     if run.dry_run:
         return

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -19,9 +21,12 @@ from folio.webhooks import queries, rules
 from folio.webhooks.forms import LABELS, WebhookForm
 from folio.webhooks.models import Scope, WebhookEndpoint
 from folio.webhooks.runner import outbound_policy, send_soon, webhook_settings
+from folio.webhooks.tasks import disabled_reason
 
 DELIVERIES_PER_PAGE = 20
 _PREFIX = {Scope.OWN: "", Scope.SITE: "admin_"}
+# A delivery's state as its badge reads (delivered and failed have their own).
+DELIVERY_STATES = {"pending": _l("Pending"), "sending": _l("Sending")}
 
 
 def _page(scope: Scope, name: str, **values: Any) -> str:
@@ -68,7 +73,7 @@ def webhooks(scope: str) -> Any:
     if request.method == "POST" and form.validate_on_submit():
         created = _create(area, form)
         if created is not None:
-            flash("Webhook added. Copy its secret below to verify deliveries.", "success")
+            flash(_("Webhook added. Copy its secret below to verify deliveries."), "success")
             return redirect(_page(area, "webhook", endpoint_id=created, reveal=1))
     listed = rules.list_endpoints(current_session(), signed_in_user(), area)
     return render_template(
@@ -114,7 +119,7 @@ def webhook(scope: str, endpoint_id: int) -> Any:
         except DomainError as error:
             apply_errors(form, error.errors)
         else:
-            flash("Webhook saved.", "success")
+            flash(_("Webhook saved."), "success")
             return redirect(_page(area, "webhook", endpoint_id=endpoint.id))
     return _detail(area, endpoint, form, reveal=request.args.get("reveal") == "1")
 
@@ -138,6 +143,8 @@ def _detail(area: Scope, endpoint: WebhookEndpoint, form: WebhookForm, reveal: b
         page=number,
         pages=max(1, -(-total // DELIVERIES_PER_PAGE)),
         labels=LABELS,
+        delivery_states=DELIVERY_STATES,
+        disabled_reason=disabled_reason,
     )
 
 
@@ -154,7 +161,7 @@ def webhook_action(scope: str, endpoint_id: int, action: str) -> Response:
 def _rotate(area: Scope, endpoint: WebhookEndpoint) -> Response:
     with unit_of_work() as uow:
         rules.rotate_secret(uow.session, signed_in_user(), endpoint, webhook_settings())
-    flash("New secret made. The old one keeps signing too for 24 hours.", "success")
+    flash(_("New secret made. The old one keeps signing too for 24 hours."), "success")
     return redirect(_page(area, "webhook", endpoint_id=endpoint.id, reveal=1))
 
 
@@ -172,7 +179,7 @@ def _set_enabled(area: Scope, endpoint: WebhookEndpoint, enabled: bool) -> Respo
         waiting = rules.due_delivery_ids(current_session(), endpoint_id=endpoint.id)
         current_session().rollback()
         send_soon(waiting)
-    flash("Webhook switched on." if enabled else "Webhook switched off.", "success")
+    flash(_("Webhook switched on.") if enabled else _("Webhook switched off."), "success")
     return redirect(_page(area, "webhook", endpoint_id=endpoint.id))
 
 
@@ -180,14 +187,14 @@ def _test(area: Scope, endpoint: WebhookEndpoint) -> Response:
     with unit_of_work() as uow:
         delivery = rules.send_test(uow.session, signed_in_user(), endpoint)
     send_soon([delivery.id])
-    flash("Test event sent. Reload in a moment to see how the receiver answered.", "success")
+    flash(_("Test event sent. Reload in a moment to see how the receiver answered."), "success")
     return redirect(_page(area, "webhook", endpoint_id=endpoint.id))
 
 
 def _delete(area: Scope, endpoint: WebhookEndpoint) -> Response:
     with unit_of_work() as uow:
         rules.delete_endpoint(uow.session, signed_in_user(), endpoint)
-    flash("Webhook deleted.", "success")
+    flash(_("Webhook deleted."), "success")
     return redirect(_page(area, "webhooks"))
 
 
@@ -213,10 +220,11 @@ def redeliver(scope: str, delivery_id: int) -> Response:
     except NotFound:
         abort(404)
     except DomainError as error:
-        flash(error.message, "error")
+        problem = error.errors.get("delivery", [error.message])[0]
+        flash(_("The delivery %(problem)s.", problem=_(problem)), "error")
         return redirect(_page(area, "webhooks"))
     send_soon([delivery.id])
-    flash("Delivery queued again.", "success")
+    flash(_("Delivery queued again."), "success")
     return redirect(_page(area, "webhook", endpoint_id=delivery.endpoint_id))
 
 

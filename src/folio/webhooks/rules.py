@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from folio.core.errors import Conflict, NotFound, ValidationFailed
 from folio.core.events import record
 from folio.core.outbound import OutboundPolicy, OutboundRefused, resolve
+from folio.i18n import N_
 from folio.models import User, now_utc
 from folio.webhooks import signing
 from folio.webhooks.events import EVENT_TYPES, PING, SITE_ONLY_EVENTS, WebhookEndpointDisabled
@@ -123,16 +124,16 @@ def check_url(url: str, policy: OutboundPolicy) -> str:
     """
     url = (url or "").strip()
     if not url:
-        raise ValidationFailed.on("url", "can't be blank")
+        raise ValidationFailed.on("url", N_("can't be blank"))
     if len(url) > URL_MAX:
         raise ValidationFailed.on("url", f"is longer than {URL_MAX} characters")
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValidationFailed.on(
-            "url", "must be an http(s) address such as https://example.com/hook"
+            "url", N_("must be an http(s) address such as https://example.com/hook")
         )
     if parts.username or parts.password:
-        raise ValidationFailed.on("url", "must not carry a user name or password")
+        raise ValidationFailed.on("url", N_("must not carry a user name or password"))
     try:
         resolve(url, policy)
     except OutboundRefused as exc:
@@ -147,12 +148,12 @@ def check_events(events: Iterable[str], scope: Scope) -> list[str]:
     """
     chosen = set(events)
     if not chosen:
-        raise ValidationFailed.on("events", "choose at least one event")
+        raise ValidationFailed.on("events", N_("choose at least one event"))
     unknown = sorted(chosen - set(EVENT_TYPES))
     if unknown:
         raise ValidationFailed.on("events", f"unknown event type: {', '.join(unknown)}")
     if scope is Scope.OWN and chosen & set(SITE_ONLY_EVENTS):
-        raise ValidationFailed.on("events", "user.registered is for site-wide webhooks only")
+        raise ValidationFailed.on("events", N_("user.registered is for site-wide webhooks only"))
     return [name for name in EVENT_TYPES if name in chosen]
 
 
@@ -183,7 +184,7 @@ def create_endpoint(
         for by a writer, or too many endpoints.
     """
     if scope is Scope.SITE and not actor.is_admin:
-        raise ValidationFailed.on("scope", "site-wide webhooks are for administrators")
+        raise ValidationFailed.on("scope", N_("site-wide webhooks are for administrators"))
     owned = session.scalar(
         select(func.count())
         .select_from(WebhookEndpoint)
@@ -230,7 +231,7 @@ def update_endpoint(
         if changes["enabled"]:
             reenable(session, actor, endpoint)
         elif endpoint.enabled:
-            _disable(session, endpoint, "Switched off by hand.", notify=False)
+            _disable(session, endpoint, N_("Switched off by hand."), notify=False)
     session.flush()
     return endpoint
 
@@ -402,7 +403,7 @@ def redeliver(session: Session, actor: User, delivery: WebhookDelivery) -> Webho
     if delivery.state == DeliveryState.SENDING.value and (
         delivery.claimed_until is not None and delivery.claimed_until > now
     ):
-        raise Conflict.on("delivery", "is being sent right now; try again in a moment")
+        raise Conflict.on("delivery", N_("is being sent right now; try again in a moment"))
     delivery.state = DeliveryState.PENDING.value
     delivery.chain_attempts = 0
     delivery.next_attempt_at = now

@@ -6,9 +6,32 @@ Each is idempotent: a delivery is claimed before it is sent, so a message delive
 
 from __future__ import annotations
 
+import re
+
 from celery import shared_task
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 
 from folio.tasks import RETRYABLE, external_url, mail_once, run_task
+
+# How folio.webhooks.rules words an automatic switch-off (kept in English: the API gives
+# it); the pages and the email say it in the reader's language.
+_FAILED_IN_A_ROW = re.compile(r"^Switched off after (\d+) failed attempts in a row\.$")
+
+
+def disabled_reason(reason: str | None) -> str:
+    """Why an endpoint was switched off, in the current locale ("" when it says nothing)."""
+    if not reason:
+        return ""
+    found = _FAILED_IN_A_ROW.match(reason)
+    if found:
+        count = int(found.group(1))
+        return ngettext(
+            "Switched off after %(num)d failed attempt in a row.",
+            "Switched off after %(num)d failed attempts in a row.",
+            count,
+        )
+    return _(reason)
 
 
 @shared_task(name="folio.tasks.deliver_webhook")
@@ -44,6 +67,7 @@ def notify_webhook_disabled(endpoint_id: int, event_id: str) -> bool:
     from flask import current_app
 
     from folio.core.uow import current_session
+    from folio.i18n.setup import mail_locale
     from folio.webhooks.models import Scope, WebhookEndpoint
 
     endpoint = current_session().get(WebhookEndpoint, endpoint_id)
@@ -52,12 +76,20 @@ def notify_webhook_disabled(endpoint_id: int, event_id: str) -> bool:
     owner = endpoint.owner
     page = "web.admin_webhook" if endpoint.scope == Scope.SITE.value else "web.webhook"
     link = external_url(str(current_app.config["PUBLIC_URL"]), page, endpoint_id=endpoint.id)
-    body = (
-        f"Hello {owner.name},\n\nFolio stopped sending webhooks to {endpoint.url}:\n"
-        f"{endpoint.disabled_reason}\n\n"
-        "Deliveries are kept. Once the receiver works again, switch the webhook back on\n"
-        f"(and send a test event first, if you like): {link}\n"
-    )
-    return mail_once(
-        f"webhook-disabled:{event_id}", owner.email, "A webhook of yours was switched off", body
-    )
+    with force_locale(mail_locale(owner.locale)):
+        subject = _("A webhook of yours was switched off")
+        body = "\n\n".join(
+            [
+                _("Hello %(name)s,", name=owner.name),
+                _("Folio stopped sending webhooks to %(url)s:", url=endpoint.url)
+                + "\n"
+                + disabled_reason(endpoint.disabled_reason),
+                _(
+                    "Deliveries are kept. Once the receiver works again, switch the webhook "
+                    "back on (and send a test event first, if you like): %(link)s",
+                    link=link,
+                )
+                + "\n",
+            ]
+        )
+    return mail_once(f"webhook-disabled:{event_id}", owner.email, subject, body)
