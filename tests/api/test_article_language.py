@@ -65,3 +65,15 @@ def test_feeds_and_activitypub_declare_the_article_language(
     document = client.get(f"/articles/{slug}", headers={"Accept": AP}).get_json()
     assert document["contentMap"] == {"de": document["content"]}
     assert document["nameMap"] == {"de": "Zugspitze"}
+
+
+def test_the_article_page_marks_its_own_language_apart_from_the_interface(
+    client: FlaskClient, alice: Account
+) -> None:
+    slug = _publish(client, alice, language="de", body="## Gipfel\n\nHoch oben.")["slug"]
+    html = client.get(f"/articles/{slug}", headers={"Accept-Language": "es"}).text
+    assert '<html lang="es">' in html
+    assert '<h1 id="article-title" lang="de">Zugspitze</h1>' in html
+    assert '<div class="prose" lang="de">' in html
+    plain = _publish(client, alice, title="Ohne")["slug"]
+    assert '<div class="prose">' in client.get(f"/articles/{plain}").text
