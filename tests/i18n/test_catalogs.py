@@ -67,7 +67,7 @@ def test_every_message_is_translated(extracted: Catalog, locale: str) -> None:
     for message in extracted:
         if not message.id:
             continue
-        found = catalog.get(message.id)
+        found = catalog.get(message.id, context=message.context)
         if found is None or not all(_forms(found.string)) or not _forms(found.string):
             missing.append(message.id)
         elif found.fuzzy:
@@ -101,8 +101,10 @@ def test_placeholders_and_plural_forms_match(locale: str) -> None:
 
 @pytest.mark.parametrize("locale", TRANSLATED)
 def test_compiled_catalogs_match_the_sources(locale: str) -> None:
-    source = {m.id: m.string for m in _catalog(locale) if m.id and m.string and not m.fuzzy}
+    source = {
+        (m.context, m.id): m.string for m in _catalog(locale) if m.id and m.string and not m.fuzzy
+    }
     with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo").open("rb") as file:
         # read_mo gives a plural message's forms as lists, read_po as tuples.
-        compiled = {_tupled(m.id): _tupled(m.string) for m in read_mo(file) if m.id}
+        compiled = {(m.context, _tupled(m.id)): _tupled(m.string) for m in read_mo(file) if m.id}
     assert compiled == source, "run: pybabel compile -d src/folio/translations"
