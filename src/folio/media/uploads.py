@@ -23,6 +23,7 @@ from folio.core.errors import ValidationFailed
 from folio.core.events import subscribe
 from folio.core.uow import current_session, unit_of_work
 from folio.errors import DependencyUnavailable
+from folio.i18n import N_
 from folio.media import rules
 from folio.media.events import MediaDeleted, MediaUploaded
 from folio.media.models import KIND_FOLDERS, Media, MediaKind
@@ -67,7 +68,8 @@ def allow_upload_size() -> None:
 
 def upload_too_large() -> dict[str, list[str]]:
     """The 413 of an upload route whose request passed even the larger limit."""
-    return {"file": [f"is too large: the limit is {megabytes(setup().limits.max_bytes)}"]}
+    limit = megabytes(setup().limits.max_bytes)
+    return {"file": [N_("is too large: the limit is %(limit)s") % {"limit": limit}]}
 
 
 def public_url(key: str | None) -> str | None:
