@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import login_required
 from markupsafe import Markup
 
@@ -27,8 +27,11 @@ from folio.web.helpers import apply_errors, large_form, no_store, signed_in_user
 ACTIONS = {"draft", "publish", "preview", "save"}
 
 
-# A count's placeholder, left in for the script to fill.
-_NUM = "%(num)s"
+def _plural(singular: str, plural: str, count: int) -> str:
+    """One plural form as the catalog has it, ``%(num)s`` left in for the script.
+
+    The pairs' catalog entries come from editor.html, which writes the same ngettext."""
+    return get_translations().ungettext(singular, plural, count)
 
 
 def editor_messages() -> dict[str, object]:
@@ -69,12 +72,12 @@ def editor_messages() -> dict[str, object]:
         # Both forms of each count, for Intl.PluralRules to pick from (English, German
         # and Spanish have these two: "one" and "other").
         "words": {
-            "one": ngettext("%(num)s word", "%(num)s words", 1, num=_NUM),
-            "other": ngettext("%(num)s word", "%(num)s words", 2, num=_NUM),
+            "one": _plural("%(num)s word", "%(num)s words", 1),
+            "other": _plural("%(num)s word", "%(num)s words", 2),
         },
         "minutes": {
-            "one": ngettext("%(num)s min read", "%(num)s min read", 1, num=_NUM),
-            "other": ngettext("%(num)s min read", "%(num)s min read", 2, num=_NUM),
+            "one": _plural("%(num)s min read", "%(num)s min read", 1),
+            "other": _plural("%(num)s min read", "%(num)s min read", 2),
         },
         "upload_failed": _("The upload failed."),
         "upload_offline": _("The upload failed: check your connection and try again."),
