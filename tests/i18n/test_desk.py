@@ -24,11 +24,20 @@ from folio.articles import draft_links, scheduling
 from folio.articles import rules as articles
 from folio.articles.revision_models import ArticleRevision
 from folio.models import Article, User, now_utc
+from tests.e2e import conftest as e2e
 from tests.factories import UserFactory
 from tests.i18n.helpers import untranslated
 from tests.web.helpers import CommittingClient, sign_in_through_the_session, text
 
 LANGUAGES = ("de", "es")
+
+# The browser test's fixtures (tests/e2e has them; this folder has no conftest of its own).
+axe_source, browser, live_server, new_page = (
+    e2e.axe_source,
+    e2e.browser,
+    e2e.live_server,
+    e2e.new_page,
+)
 
 
 @pytest.fixture
@@ -378,3 +387,68 @@ def test_saving_a_draft_flashes_in_the_readers_language(app: Flask, signed_in: F
         follow_redirects=True,
     )
     assert "Entwurf gespeichert. Nur du siehst ihn, bis du ihn veröffentlichst." in text(response)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("de", "Veröffentlichungsdatum liegt in der Vergangenheit"),
+        ("es", "La fecha de publicación está en el pasado"),
+    ],
+)
+def test_a_refused_reschedule_says_why_in_the_readers_language(
+    app: Flask,
+    signed_in: FlaskClient,
+    session: Session,
+    writer: User,
+    language: str,
+    expected: str,
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    article = _draft(session, writer)
+    scheduling.schedule_article(
+        session, writer, article, now_utc() + timedelta(days=3), horizon=timedelta(days=365)
+    )
+    response = signed_in.post(
+        f"/me/scheduled/{article.slug}/reschedule",
+        data={"publish_at": "2001-01-01T09:00"},
+        headers={"Accept-Language": language},
+    )
+    assert response.status_code == 422
+    assert expected in text(response)
+
+
+# --- the editor's script in a real browser ------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_the_editors_script_speaks_the_pages_language_with_its_plurals_and_numbers(
+    new_page: Any, live_server: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from folio.accounts import rules as accounts
+    from folio.extensions import db
+    from tests.e2e.test_journeys import assert_clean, make_user, sign_in, unique
+
+    name = unique("pult")
+    make_user(live_server, name)
+    page = new_page()
+    sign_in(page, name)
+
+    def in_german() -> None:
+        accounts.find_user_by_username(db.session(), name).locale = "de"
+
+    live_server.run(in_german)
+    page.goto("/articles/new")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    page.get_by_label("Titel", exact=True).fill("Zugspitze 2964")
+    body = page.get_by_label("Text", exact=True)
+    body.fill("Qwertz")
+    expect(page.locator(".js-words")).to_have_text("1 Wort")
+    body.fill(" ".join(["Qwertz"] * 1234))
+    # German plural, German thousands separator; 1234 / 230 words a minute is 5.
+    expect(page.locator(".js-words")).to_have_text("1.234 Wörter")
+    expect(page.locator(".js-minutes")).to_have_text("5 Min. Lesezeit")
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"Gespeichert um \d{1,2}:\d\d"))
+    assert_clean(page)
