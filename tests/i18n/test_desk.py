@@ -12,7 +12,7 @@ import json
 import re
 from datetime import timedelta
 from html import unescape
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -25,13 +25,12 @@ from folio.articles import rules as articles
 from folio.articles.revision_models import ArticleRevision
 from folio.models import Article, User, now_utc
 from tests.e2e import conftest as e2e
-from tests.factories import UserFactory
 from tests.i18n.helpers import untranslated
-from tests.web.helpers import CommittingClient, sign_in_through_the_session, text
+from tests.web.helpers import text
 
 LANGUAGES = ("de", "es")
 
-# The browser test's fixtures (tests/e2e has them; this folder has no conftest of its own).
+# The browser test's fixtures, from tests/e2e (the page tests' come from tests/i18n/conftest.py).
 axe_source, browser, live_server, new_page = (
     e2e.axe_source,
     e2e.browser,
@@ -40,41 +39,24 @@ axe_source, browser, live_server, new_page = (
 )
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    app.test_client_class = CommittingClient
-    return app.test_client()
-
-
-@pytest.fixture
-def writer(session: Session) -> User:
-    return cast(User, UserFactory(username="qwertz", display_name="Qwertz Zugspitz"))
-
-
-@pytest.fixture
-def signed_in(client: FlaskClient, writer: User) -> FlaskClient:
-    sign_in_through_the_session(client, writer)
-    return client
-
-
-def _published(session: Session, writer: User) -> Article:
+def _published(session: Session, user: User) -> Article:
     article = articles.create_article(
         session,
-        writer,
+        user,
         title="Zugspitze 2964",
         description="Qwertz Gipfel",
         body="Qwertz 12 Gipfel.\n\nSchnee 7.",
         tags=["alpen"],
         publish=True,
     )
-    articles.update_article(session, writer, article, {"body": "Qwertz 13 Gipfel.\n\nSchnee 7."})
+    articles.update_article(session, user, article, {"body": "Qwertz 13 Gipfel.\n\nSchnee 7."})
     return article
 
 
-def _draft(session: Session, writer: User, title: str = "Watzmann 2713") -> Article:
+def _draft(session: Session, user: User, title: str = "Watzmann 2713") -> Article:
     return articles.create_article(
         session,
-        writer,
+        user,
         title=title,
         description="Qwertz Tal",
         body="Qwertz 8 Tal.",
@@ -137,13 +119,13 @@ def test_the_new_article_editor_is_translated(signed_in: FlaskClient, language: 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_an_existing_drafts_editor_is_translated_with_its_schedule_and_share_links(
-    signed_in: FlaskClient, session: Session, writer: User, language: str
+    signed_in: FlaskClient, session: Session, user: User, language: str
 ) -> None:
-    article = _draft(session, writer)
+    article = _draft(session, user)
     scheduling.schedule_article(
-        session, writer, article, now_utc() + timedelta(days=3), horizon=timedelta(days=365)
+        session, user, article, now_utc() + timedelta(days=3), horizon=timedelta(days=365)
     )
-    draft_links.create_draft_link(session, writer, article)
+    draft_links.create_draft_link(session, user, article)
     page = _assert_translated(signed_in, f"/articles/{article.slug}/edit", language)
     expected = {
         "de": ["Artikel bearbeiten", "Entwurf", "Verlauf", "Geplant für", "Neu planen", "Link 1"],
@@ -155,9 +137,9 @@ def test_an_existing_drafts_editor_is_translated_with_its_schedule_and_share_lin
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_published_articles_editor_is_translated(
-    signed_in: FlaskClient, session: Session, writer: User, language: str
+    signed_in: FlaskClient, session: Session, user: User, language: str
 ) -> None:
-    article = _published(session, writer)
+    article = _published(session, user)
     page = _assert_translated(signed_in, f"/articles/{article.slug}/edit", language)
     assert {"de": "Aktualisierung veröffentlichen", "es": "Publicar actualización"}[
         language
@@ -194,23 +176,23 @@ def test_the_word_count_the_page_starts_with_is_in_the_readers_language(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_history_is_translated(
-    signed_in: FlaskClient, session: Session, writer: User, language: str
+    signed_in: FlaskClient, session: Session, user: User, language: str
 ) -> None:
-    article = _published(session, writer)
+    article = _published(session, user)
     page = _assert_translated(signed_in, f"/articles/{article.slug}/history", language)
     expected = {
-        "de": ["Versionsverlauf", "Version 2", "Gespeichert", "Veröffentlicht", "von qwertz"],
-        "es": ["Historial de versiones", "Versión 2", "Guardado", "Publicado", "por qwertz"],
+        "de": ["Versionsverlauf", "Version 2", "Gespeichert", "Veröffentlicht", "von zora"],
+        "es": ["Historial de versiones", "Versión 2", "Guardado", "Publicado", "por zora"],
     }
     for words in expected[language]:
         assert words in page
 
 
 def test_the_historys_counts_take_the_languages_plural_forms(
-    signed_in: FlaskClient, session: Session, writer: User
+    signed_in: FlaskClient, session: Session, user: User
 ) -> None:
-    one = _draft(session, writer, "Eiger 3967")
-    two = _published(session, writer)
+    one = _draft(session, user, "Eiger 3967")
+    two = _published(session, user)
     german_one = text(_get(signed_in, f"/articles/{one.slug}/history", "de"))
     german_two = text(_get(signed_in, f"/articles/{two.slug}/history", "de"))
     assert "1 Version, die neueste zuerst." in german_one
@@ -226,9 +208,9 @@ def test_the_historys_counts_take_the_languages_plural_forms(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_revision_is_translated(
-    signed_in: FlaskClient, session: Session, writer: User, language: str
+    signed_in: FlaskClient, session: Session, user: User, language: str
 ) -> None:
-    article = _published(session, writer)
+    article = _published(session, user)
     first = _revision_ids(session, article)[0]
     page = _assert_translated(signed_in, f"/articles/{article.slug}/history/{first}", language)
     expected = {
@@ -247,9 +229,9 @@ _DIFF_LINES = re.compile(r'<div class="diff-line.*?</div>', re.S)
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_compare_is_translated(
-    signed_in: FlaskClient, session: Session, writer: User, language: str
+    signed_in: FlaskClient, session: Session, user: User, language: str
 ) -> None:
-    article = _published(session, writer)
+    article = _published(session, user)
     old, new = _revision_ids(session, article)
     url = f"/articles/{article.slug}/history/compare?a={old}&b={new}"
     english, response = _both(signed_in, url, language)
@@ -267,9 +249,9 @@ def test_compare_is_translated(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_compare_says_why_two_revisions_cannot_be_compared_in_the_readers_language(
-    signed_in: FlaskClient, session: Session, writer: User, language: str
+    signed_in: FlaskClient, session: Session, user: User, language: str
 ) -> None:
-    article = _published(session, writer)
+    article = _published(session, user)
     url = f"/articles/{article.slug}/history/compare?a=x&b=1"
     english = signed_in.get(url, headers={"Accept-Language": "en"})
     page = signed_in.get(url, headers={"Accept-Language": language})
@@ -283,9 +265,9 @@ def test_compare_says_why_two_revisions_cannot_be_compared_in_the_readers_langua
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_restore_is_translated(
-    signed_in: FlaskClient, session: Session, writer: User, language: str
+    signed_in: FlaskClient, session: Session, user: User, language: str
 ) -> None:
-    article = _published(session, writer)
+    article = _published(session, user)
     first = _revision_ids(session, article)[0]
     url = f"/articles/{article.slug}/history/{first}/restore"
     page = _assert_translated(signed_in, url, language)
@@ -297,11 +279,11 @@ def test_restore_is_translated(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_scheduled_page_is_translated(
-    signed_in: FlaskClient, session: Session, writer: User, language: str
+    signed_in: FlaskClient, session: Session, user: User, language: str
 ) -> None:
-    article = _draft(session, writer)
+    article = _draft(session, user)
     moment = now_utc().replace(microsecond=0) + timedelta(days=3)
-    scheduling.schedule_article(session, writer, article, moment, horizon=timedelta(days=365))
+    scheduling.schedule_article(session, user, article, moment, horizon=timedelta(days=365))
     page = _assert_translated(signed_in, "/me/scheduled", language)
     expected = {
         "de": ["Geplant", "Zeiten in UTC", "Neues Datum und neue Uhrzeit", "Neu planen"],
@@ -325,10 +307,10 @@ def test_an_empty_scheduled_page_is_translated(signed_in: FlaskClient, language:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_shared_draft_is_translated(
-    client: FlaskClient, session: Session, writer: User, language: str
+    client: FlaskClient, session: Session, user: User, language: str
 ) -> None:
-    article = _draft(session, writer)
-    _link, token = draft_links.create_draft_link(session, writer, article)
+    article = _draft(session, user)
+    _link, token = draft_links.create_draft_link(session, user, article)
     page = _assert_translated(client, f"/d/{token}", language)
     expected = {
         "de": ["Entwurf.", "hat diese unveröffentlichte Fassung mit dir geteilt", "bearbeitet"],
@@ -340,20 +322,20 @@ def test_a_shared_draft_is_translated(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_shared_update_is_translated(
-    client: FlaskClient, session: Session, writer: User, language: str
+    client: FlaskClient, session: Session, user: User, language: str
 ) -> None:
     from folio.articles import autosave
 
-    article = _published(session, writer)
+    article = _published(session, user)
     autosave.keep_unpublished(
         session,
-        writer,
+        user,
         article,
         {"body": "Qwertz 14 Gipfel."},
         version=article.version,
         pending_version=None,
     )
-    _link, token = draft_links.create_draft_link(session, writer, article)
+    _link, token = draft_links.create_draft_link(session, user, article)
     page = _assert_translated(client, f"/d/{token}", language)
     assert {"de": "Entwurf einer Aktualisierung.", "es": "Borrador de una actualización."}[
         language
@@ -400,14 +382,14 @@ def test_a_refused_reschedule_says_why_in_the_readers_language(
     app: Flask,
     signed_in: FlaskClient,
     session: Session,
-    writer: User,
+    user: User,
     language: str,
     expected: str,
 ) -> None:
     app.config["WTF_CSRF_ENABLED"] = False
-    article = _draft(session, writer)
+    article = _draft(session, user)
     scheduling.schedule_article(
-        session, writer, article, now_utc() + timedelta(days=3), horizon=timedelta(days=365)
+        session, user, article, now_utc() + timedelta(days=3), horizon=timedelta(days=365)
     )
     response = signed_in.post(
         f"/me/scheduled/{article.slug}/reschedule",
