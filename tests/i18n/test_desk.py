@@ -400,6 +400,22 @@ def test_a_refused_reschedule_says_why_in_the_readers_language(
     assert expected in text(response)
 
 
+def test_the_editors_autosave_answers_its_script_in_the_readers_language(
+    app: Flask, signed_in: FlaskClient
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    sent = {"title": "Zugspitze 2964", "tags": 5}
+    english = signed_in.post("/articles/autosave", json=sent, headers={"Accept-Language": "en"})
+    german = signed_in.post("/articles/autosave", json=sent, headers={"Accept-Language": "de"})
+    assert english.status_code == german.status_code == 400
+    assert english.get_json()["errors"] == {
+        "tags": ["must be text (comma-separated) or a list of text"]
+    }
+    assert german.get_json()["errors"] == {
+        "tags": ["muss Text (durch Kommas getrennt) oder eine Liste von Texten sein"]
+    }
+
+
 # --- the editor's script in a real browser ------------------------------------------------
 
 

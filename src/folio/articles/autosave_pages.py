@@ -43,12 +43,12 @@ def _json_only(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         # Signed out first: a session that ended also took its CSRF token with it.
         if not current_user.is_authenticated:
-            return jsonify({"errors": {"session": [N_("sign in to continue")]}}), 401
+            return jsonify({"errors": {"session": [_("sign in to continue")]}}), 401
         try:
             if current_app.config.get("WTF_CSRF_ENABLED", True):
                 csrf.protect()
         except CSRFError:
-            message = N_("is missing or expired: reload the editor (your text is kept)")
+            message = _("is missing or expired: reload the editor (your text is kept)")
             return jsonify({"errors": {"csrf_token": [message]}}), 400
         try:
             return view(*args, **kwargs)
@@ -58,7 +58,9 @@ def _json_only(view: F) -> F:
                 # The note's buttons without the script: back to the editor, saying why.
                 flash(_("Nothing was changed: %(reason)s.", reason=_page_reason(error)), "error")
                 return redirect(url_for("web.edit_article", slug=kwargs["slug"]))
-            body: dict[str, Any] = {"errors": error.errors}
+            # The editor's own answers (not the API's): its script shows them as they are.
+            errors = {key: [_(m) for m in messages] for key, messages in error.errors.items()}
+            body: dict[str, Any] = {"errors": errors}
             if isinstance(error, autosave.EditConflict):
                 body["conflict"] = error.as_json()
             return jsonify(body), error.status_code
