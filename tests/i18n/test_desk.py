@@ -263,6 +263,22 @@ def test_compare_says_why_two_revisions_cannot_be_compared_in_the_readers_langua
     }[language] in text(page)
 
 
+def test_a_message_with_a_value_in_it_is_translated_too(
+    signed_in: FlaskClient, session: Session, user: User
+) -> None:
+    other = _draft(session, user, "Eiger 3967")
+    article = _published(session, user)
+    foreign = _revision_ids(session, other)[0]
+    mine = _revision_ids(session, article)[0]
+    url = f"/articles/{article.slug}/history/compare?a={foreign}&b={mine}"
+    english = signed_in.get(url, headers={"Accept-Language": "en"})
+    assert f"Revision a: revision {foreign} belongs to another article" in text(english)
+    spanish = signed_in.get(url, headers={"Accept-Language": "es"})
+    assert f"Versión a: la versión {foreign} pertenece a otro artículo" in text(spanish)
+    german = signed_in.get(url, headers={"Accept-Language": "de"})
+    assert f"Version a: Version {foreign} gehört zu einem anderen Artikel" in text(german)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_restore_is_translated(
     signed_in: FlaskClient, session: Session, user: User, language: str

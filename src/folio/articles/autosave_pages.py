@@ -17,12 +17,15 @@ from flask_wtf.csrf import CSRFError
 
 from folio.articles import autosave
 from folio.articles import queries as article_queries
+from folio.articles.markdown_limits import TOO_WIDE_TEMPLATE
+from folio.articles.rules import TEMPLATES as ARTICLE_TEMPLATES
 from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import unit_of_work
 from folio.errors import handle_domain_error
 from folio.extensions import csrf, db
 from folio.i18n import N_
+from folio.media.pages import translated
 from folio.security import rate_limit
 from folio.web import bp
 from folio.web.helpers import signed_in_user, wants_json
@@ -30,6 +33,8 @@ from folio.web.helpers import signed_in_user, wants_json
 F = TypeVar("F", bound=Callable[..., Any])
 
 _TEXT_FIELDS = ("title", "description", "body", "cover_image")
+# Messages with a value in them that an autosave can answer (folio.media.pages.translated).
+_TEMPLATES = (*ARTICLE_TEMPLATES, TOO_WIDE_TEMPLATE)
 
 
 class BadRequest(DomainError):
@@ -59,7 +64,10 @@ def _json_only(view: F) -> F:
                 flash(_("Nothing was changed: %(reason)s.", reason=_page_reason(error)), "error")
                 return redirect(url_for("web.edit_article", slug=kwargs["slug"]))
             # The editor's own answers (not the API's): its script shows them as they are.
-            errors = {key: [_(m) for m in messages] for key, messages in error.errors.items()}
+            errors = {
+                key: [translated(m, _TEMPLATES) for m in messages]
+                for key, messages in error.errors.items()
+            }
             body: dict[str, Any] = {"errors": errors}
             if isinstance(error, autosave.EditConflict):
                 body["conflict"] = error.as_json()
@@ -73,7 +81,11 @@ def _page_reason(error: DomainError) -> str:
     """The error's messages in the reader's language (each English one is a catalog
     entry, marked with N_ where it is raised)."""
     return "; ".join(
-        _("%(label)s %(message)s", label=key.replace("_", " "), message=_(message))
+        _(
+            "%(label)s %(message)s",
+            label=key.replace("_", " "),
+            message=translated(message, _TEMPLATES),
+        )
         for key, messages in error.errors.items()
         for message in messages
     )

@@ -18,10 +18,12 @@ from folio.articles import queries as article_queries
 from folio.articles import revisions
 from folio.articles import rules as articles
 from folio.articles.diffs import field_html
+from folio.articles.markdown_limits import TOO_WIDE_TEMPLATE
 from folio.articles.revision_models import ArticleRevision
 from folio.core.errors import DomainError, NotFound, ValidationFailed
 from folio.core.uow import current_session, unit_of_work
 from folio.errors import error_response
+from folio.media.pages import translated
 from folio.models import Article, User
 from folio.web import bp
 from folio.web.helpers import no_store, page_number, signed_in_user
@@ -46,9 +48,17 @@ def _missing(error: NotFound, revision_id: int) -> Any:
     return error_response(404, error.errors, message=message)
 
 
+_TEMPLATES = (
+    revisions.NAMES_NO_REVISION,
+    revisions.OTHER_ARTICLE,
+    *articles.TEMPLATES,
+    TOO_WIDE_TEMPLATE,
+)
+
+
 def _translated(message: str) -> str:
-    # A domain message in the reader's language (its English is the catalog entry, N_).
-    return _(message)
+    # A domain message in the reader's language (folio.media.pages.translated).
+    return translated(message, _TEMPLATES)
 
 
 def _field_label(name: str) -> str:

@@ -30,6 +30,13 @@ EDITING_SESSION_MAX = 64
 ID_LIMIT = 2**31
 
 
+# Messages with a value in them: pages find the template to translate them (N_ marks).
+NAMES_NO_REVISION = N_("names no revision (%(id)s)")
+OTHER_ARTICLE = N_(
+    "revision %(id)s belongs to another article: only revisions of the same article can be compared"
+)
+
+
 class RevisionNotFound(NotFound):
     """No such revision of this article (it may belong to another one)."""
 
@@ -309,15 +316,9 @@ def compare_revisions(
     for field, ident in zip(fields, (old_id, new_id), strict=True):
         revision = found.get(ident)
         if revision is None:
-            errors[field] = [N_("names no revision (%(id)s)") % {"id": ident}]
+            errors[field] = [NAMES_NO_REVISION % {"id": ident}]
         elif revision.article_id != article.id:
-            errors[field] = [
-                N_(
-                    "revision %(id)s belongs to another article: only revisions of the"
-                    " same article can be compared"
-                )
-                % {"id": ident}
-            ]
+            errors[field] = [OTHER_ARTICLE % {"id": ident}]
     if errors:
         raise ValidationFailed(errors)
     old, new = found[old_id], found[new_id]

@@ -44,6 +44,11 @@ TAG_MAX = 64
 TAGS_PER_ARTICLE = 10
 SLUG_MAX = 80
 BLANK = N_("can't be blank")
+# Messages with a value in them: pages find the template to translate them.
+TOO_MANY_TAGS = N_("has too many tags (maximum is %(maximum)s)")
+TAG_TOO_LONG = N_("has a tag that is too long (maximum is %(maximum)s characters)")
+TOO_LONG = N_("is too long (maximum is %(maximum)s characters)")
+TEMPLATES = (TOO_MANY_TAGS, TAG_TOO_LONG, TOO_LONG)
 
 
 class ArticleChanges(TypedDict, total=False):
@@ -77,12 +82,9 @@ def _drawn_uploads(article: Article, body_media: list[int]) -> list[int]:
 
 def _tag_problems(tags: list[str]) -> list[str]:
     if len(tags) > TAGS_PER_ARTICLE:
-        return [N_("has too many tags (maximum is %(maximum)s)") % {"maximum": TAGS_PER_ARTICLE}]
+        return [TOO_MANY_TAGS % {"maximum": TAGS_PER_ARTICLE}]
     if any(len(tag) > TAG_MAX for tag in tags):
-        return [
-            N_("has a tag that is too long (maximum is %(maximum)s characters)")
-            % {"maximum": TAG_MAX}
-        ]
+        return [TAG_TOO_LONG % {"maximum": TAG_MAX}]
     return []
 
 
@@ -90,7 +92,7 @@ def _text_problems(value: str, maximum: int, *, required: bool) -> list[str]:
     if required and not value.strip():
         return [BLANK]
     if len(value) > maximum:
-        return [N_("is too long (maximum is %(maximum)s characters)") % {"maximum": maximum}]
+        return [TOO_LONG % {"maximum": maximum}]
     return []
 
 

@@ -31,6 +31,7 @@ from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.i18n import DEFAULT_LOCALE
+from folio.media.pages import translated
 from folio.models import Article, DraftLink, User, now_utc
 from folio.security import rate_limit
 from folio.web import bp
@@ -107,8 +108,8 @@ def publish_date_errors(messages: list[str]) -> list[str]:
 
 
 def _translated(message: str) -> str:
-    # The domain's English message is its catalog entry (marked with N_ where it is made).
-    return _(message)
+    # The domain's English message in the reader's language (folio.media.pages.translated).
+    return translated(message, (scheduling.TOO_FAR,))
 
 
 def schedule_messages() -> dict[str, str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
 from flask import (
@@ -30,8 +31,10 @@ from folio.guards import body_limits
 from folio.i18n import N_
 from folio.media import rules as media_rules
 from folio.media.models import Media, MediaKind
+from folio.media.rules import OVER_QUOTA, USED_BY_MANY
 from folio.media.storage import StorageError
 from folio.media.uploads import (
+    TOO_LARGE,
     allow_upload_size,
     public_url,
     receive,
@@ -149,10 +152,42 @@ def _from_object_store(key: str) -> Response:
 # --- uploading and My media ---------------------------------------------------------------
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@lru_cache(maxsize=256)
+def _template_pattern(template: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
+    pattern = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+        for index, part in enumerate(parts)
+    )
+    return re.compile(pattern + r"\Z", re.S)
+
+
+def translated(message: str, templates: Iterable[str] = ()) -> str:
+    """A domain message (English, marked with N_ where it is made) in the reader's language.
+
+    A message with a value in it ("is too large: the limit is 20 MB") is no catalog entry
+    itself: it is read back against its ``templates`` ("... %(limit)s"), whose
+    translation gets the same values. The API answers the English as it is.
+    """
+    found = _(message)
+    if found != message:
+        return found
+    for template in templates:
+        if match := _template_pattern(template).match(message):
+            return _(template, **match.groupdict())
+    return message
+
+
+_MEDIA_TEMPLATES = (OVER_QUOTA, USED_BY_MANY, TOO_LARGE)
+
+
 def _translated(messages: list[str]) -> list[str]:
-    """Domain messages in the reader's language (the English is the catalog entry, N_):
-    these answers are the pages' and the editor's, not the API's."""
-    return [_(message) for message in messages]
+    """Domain messages in the reader's language: these answers are the pages' and the
+    editor's, not the API's."""
+    return [translated(message, _MEDIA_TEMPLATES) for message in messages]
 
 
 def _wants_json() -> bool:

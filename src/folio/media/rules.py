@@ -106,16 +106,21 @@ def find_own_upload(
     )
 
 
+# Messages with a value in them: pages find the template to translate them (N_ marks).
+OVER_QUOTA = N_(
+    "This image would take you over your storage quota: %(used)s of %(quota)s used."
+    " Delete images you no longer need in My media."
+)
+USED_BY_MANY = N_("is used by %(count)s articles; delete it anyway?")
+
+
 def check_quota(session: Session, owner: User, size: int, quota: int | None) -> None:
     """:raises QuotaExceeded: storing ``size`` more bytes would pass the owner's quota."""
     if quota is None:
         return
     used = bytes_used(session, owner.id)
     if used + size > quota:
-        message = N_(
-            "This image would take you over your storage quota: %(used)s of %(quota)s used."
-            " Delete images you no longer need in My media."
-        ) % {"used": _megabytes(used), "quota": _megabytes(quota)}
+        message = OVER_QUOTA % {"used": _megabytes(used), "quota": _megabytes(quota)}
         raise QuotaExceeded({"file": [message]}, message)
 
 
@@ -218,7 +223,7 @@ def delete_media(
         used_by = (
             N_("is used by 1 article; delete it anyway?")
             if count == 1
-            else N_("is used by %(count)s articles; delete it anyway?") % {"count": count}
+            else USED_BY_MANY % {"count": count}
         )
         raise ValidationFailed({"media": [used_by]})
     if actor.avatar_key == media.original_key:

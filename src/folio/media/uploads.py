@@ -66,10 +66,14 @@ def allow_upload_size() -> None:
     request.max_form_memory_size = config["EDITOR_MAX_FORM_MEMORY_SIZE"]
 
 
+# A message with a value in it: pages find the template to translate it (N_ mark).
+TOO_LARGE = N_("is too large: the limit is %(limit)s")
+
+
 def upload_too_large() -> dict[str, list[str]]:
     """The 413 of an upload route whose request passed even the larger limit."""
     limit = megabytes(setup().limits.max_bytes)
-    return {"file": [N_("is too large: the limit is %(limit)s") % {"limit": limit}]}
+    return {"file": [TOO_LARGE % {"limit": limit}]}
 
 
 def public_url(key: str | None) -> str | None:
