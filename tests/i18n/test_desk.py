@@ -24,19 +24,10 @@ from folio.articles import draft_links, scheduling
 from folio.articles import rules as articles
 from folio.articles.revision_models import ArticleRevision
 from folio.models import Article, User, now_utc
-from tests.e2e import conftest as e2e
 from tests.i18n.helpers import untranslated
 from tests.web.helpers import text
 
 LANGUAGES = ("de", "es")
-
-# The browser test's fixtures, from tests/e2e (the page tests' come from tests/i18n/conftest.py).
-axe_source, browser, live_server, new_page = (
-    e2e.axe_source,
-    e2e.browser,
-    e2e.live_server,
-    e2e.new_page,
-)
 
 
 def _published(session: Session, user: User) -> Article:
@@ -430,39 +421,3 @@ def test_the_editors_autosave_answers_its_script_in_the_readers_language(
     assert german.get_json()["errors"] == {
         "tags": ["muss Text (durch Kommas getrennt) oder eine Liste von Texten sein"]
     }
-
-
-# --- the editor's script in a real browser ------------------------------------------------
-
-
-@pytest.mark.e2e
-def test_the_editors_script_speaks_the_pages_language_with_its_plurals_and_numbers(
-    new_page: Any, live_server: Any
-) -> None:
-    from playwright.sync_api import expect
-
-    from folio.accounts import rules as accounts
-    from folio.extensions import db
-    from tests.e2e.test_journeys import assert_clean, make_user, sign_in, unique
-
-    name = unique("pult")
-    make_user(live_server, name)
-    page = new_page()
-    sign_in(page, name)
-
-    def in_german() -> None:
-        accounts.find_user_by_username(db.session(), name).locale = "de"
-
-    live_server.run(in_german)
-    page.goto("/articles/new")
-    expect(page.locator("html")).to_have_attribute("lang", "de")
-    page.get_by_label("Titel", exact=True).fill("Zugspitze 2964")
-    body = page.get_by_label("Text", exact=True)
-    body.fill("Qwertz")
-    expect(page.locator(".js-words")).to_have_text("1 Wort")
-    body.fill(" ".join(["Qwertz"] * 1234))
-    # German plural, German thousands separator; 1234 / 230 words a minute is 5.
-    expect(page.locator(".js-words")).to_have_text("1.234 Wörter")
-    expect(page.locator(".js-minutes")).to_have_text("5 Min. Lesezeit")
-    expect(page.locator("#save-status")).to_have_text(re.compile(r"Gespeichert um \d{1,2}:\d\d"))
-    assert_clean(page)
