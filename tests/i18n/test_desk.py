@@ -421,3 +421,15 @@ def test_the_editors_autosave_answers_its_script_in_the_readers_language(
     assert german.get_json()["errors"] == {
         "tags": ["muss Text (durch Kommas getrennt) oder eine Liste von Texten sein"]
     }
+
+
+def test_a_refused_field_in_the_editor_says_why_with_its_number_in_the_readers_language(
+    app: Flask, signed_in: FlaskClient
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    sent = {"title": "Q" * 1000, "body": "Qwertz 3.", "action": "draft"}
+    german = signed_in.post("/articles/new", data=sent, headers={"Accept-Language": "de"})
+    assert german.status_code == 422
+    assert re.search(r"Titel ist zu lang \(höchstens \d+ Zeichen\)", text(german))
+    spanish = signed_in.post("/articles/new", data=sent, headers={"Accept-Language": "es"})
+    assert re.search(r"Título tiene demasiados caracteres \(máximo \d+\)", text(spanish))

@@ -47,8 +47,8 @@ T = TypeVar("T")
 
 
 MAX_TABLE_COLUMNS = 256
-TOO_WIDE_TEMPLATE = N_("has a table wider than %(columns)s columns")
-TOO_WIDE = TOO_WIDE_TEMPLATE % {"columns": MAX_TABLE_COLUMNS}
+TOO_WIDE_TEMPLATE = N_("has a table wider than %(count)d columns")
+TOO_WIDE = TOO_WIDE_TEMPLATE % {"count": MAX_TABLE_COLUMNS}
 _DELIMITER_ROW = re.compile(r"[\s|:-]+")
 
 

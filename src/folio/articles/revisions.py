@@ -30,10 +30,11 @@ EDITING_SESSION_MAX = 64
 ID_LIMIT = 2**31
 
 
-# Messages with a value in them: pages find the template to translate them (N_ marks).
-NAMES_NO_REVISION = N_("names no revision (%(id)s)")
+# Messages with a number in them ("%(count)d"): pages translate them as the template.
+NAMES_NO_REVISION = N_("names no revision (%(count)d)")
 OTHER_ARTICLE = N_(
-    "revision %(id)s belongs to another article: only revisions of the same article can be compared"
+    "revision %(count)d belongs to another article:"
+    " only revisions of the same article can be compared"
 )
 
 
@@ -316,9 +317,9 @@ def compare_revisions(
     for field, ident in zip(fields, (old_id, new_id), strict=True):
         revision = found.get(ident)
         if revision is None:
-            errors[field] = [NAMES_NO_REVISION % {"id": ident}]
+            errors[field] = [NAMES_NO_REVISION % {"count": ident}]
         elif revision.article_id != article.id:
-            errors[field] = [OTHER_ARTICLE % {"id": ident}]
+            errors[field] = [OTHER_ARTICLE % {"count": ident}]
     if errors:
         raise ValidationFailed(errors)
     old, new = found[old_id], found[new_id]

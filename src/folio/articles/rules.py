@@ -44,10 +44,11 @@ TAG_MAX = 64
 TAGS_PER_ARTICLE = 10
 SLUG_MAX = 80
 BLANK = N_("can't be blank")
-# Messages with a value in them: pages find the template to translate them.
-TOO_MANY_TAGS = N_("has too many tags (maximum is %(maximum)s)")
-TAG_TOO_LONG = N_("has a tag that is too long (maximum is %(maximum)s characters)")
-TOO_LONG = N_("is too long (maximum is %(maximum)s characters)")
+# Messages with a number in them: "%(count)d" is the limit, and pages translate the
+# message as this template (folio.web.helpers.translated_error).
+TOO_MANY_TAGS = N_("has too many tags (maximum is %(count)d)")
+TAG_TOO_LONG = N_("has a tag that is too long (maximum is %(count)d characters)")
+TOO_LONG = N_("is too long (maximum is %(count)d characters)")
 TEMPLATES = (TOO_MANY_TAGS, TAG_TOO_LONG, TOO_LONG)
 
 
@@ -82,9 +83,9 @@ def _drawn_uploads(article: Article, body_media: list[int]) -> list[int]:
 
 def _tag_problems(tags: list[str]) -> list[str]:
     if len(tags) > TAGS_PER_ARTICLE:
-        return [TOO_MANY_TAGS % {"maximum": TAGS_PER_ARTICLE}]
+        return [TOO_MANY_TAGS % {"count": TAGS_PER_ARTICLE}]
     if any(len(tag) > TAG_MAX for tag in tags):
-        return [TAG_TOO_LONG % {"maximum": TAG_MAX}]
+        return [TAG_TOO_LONG % {"count": TAG_MAX}]
     return []
 
 
@@ -92,7 +93,7 @@ def _text_problems(value: str, maximum: int, *, required: bool) -> list[str]:
     if required and not value.strip():
         return [BLANK]
     if len(value) > maximum:
-        return [TOO_LONG % {"maximum": maximum}]
+        return [TOO_LONG % {"count": maximum}]
     return []
 
 

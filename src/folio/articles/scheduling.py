@@ -90,7 +90,7 @@ def local_input_value(moment: datetime | None, zone_name: str | None) -> str:
 # Whole sentences, each a catalog entry: pages show them in the reader's language.
 _NOT_ISO = N_("is not a date and time: use ISO 8601 with an offset, e.g. 2027-01-31T09:00:00+01:00")
 _NO_OFFSET = N_("needs an offset or Z: use ISO 8601 with an offset, e.g. 2027-01-31T09:00:00+01:00")
-TOO_FAR = N_("is too far ahead: at most %(days)s days from now")
+TOO_FAR = N_("is too far ahead: at most %(count)d days from now")
 _LOCAL_BLANK = N_("can't be blank: pick a date and a time")
 _NOT_LOCAL = N_("is not a date and time: pick a date and a time")
 
@@ -137,7 +137,7 @@ def _check_moment(publish_at: datetime, now: datetime, horizon: timedelta) -> No
     if publish_at <= now:
         raise ValidationFailed({FIELD: [N_("is in the past: choose a moment still to come")]})
     if publish_at > now + horizon:
-        raise ValidationFailed({FIELD: [TOO_FAR % {"days": horizon.days}]})
+        raise ValidationFailed({FIELD: [TOO_FAR % {"count": horizon.days}]})
 
 
 def _check_may_schedule(actor: User, article: Article) -> None:

@@ -152,7 +152,7 @@ def _from_object_store(key: str) -> Response:
 # --- uploading and My media ---------------------------------------------------------------
 
 
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 @lru_cache(maxsize=256)
@@ -177,7 +177,11 @@ def translated(message: str, templates: Iterable[str] = ()) -> str:
         return found
     for template in templates:
         if match := _template_pattern(template).match(message):
-            return _(template, **match.groupdict())
+            values = {
+                name: int(value) if value.isdigit() else value
+                for name, value in match.groupdict().items()
+            }
+            return _(template, **values)
     return message
 
 

@@ -111,7 +111,7 @@ OVER_QUOTA = N_(
     "This image would take you over your storage quota: %(used)s of %(quota)s used."
     " Delete images you no longer need in My media."
 )
-USED_BY_MANY = N_("is used by %(count)s articles; delete it anyway?")
+USED_BY_MANY = N_("is used by %(count)d articles; delete it anyway?")
 
 
 def check_quota(session: Session, owner: User, size: int, quota: int | None) -> None:
