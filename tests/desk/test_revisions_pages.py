@@ -75,7 +75,7 @@ def test_the_history_lists_revisions_with_who_when_and_a_word_summary(
     assert "Revision 1 Published" in page
     assert "by ada" in page
     # "+1 −1 words", signs spoken as words for screen readers.
-    assert "+ 1 words added, − 1 words removed words" in page
+    assert "+ 1 word added, − 1 word removed words" in page
 
 
 def test_the_editor_links_to_the_history(

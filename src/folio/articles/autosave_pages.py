@@ -11,16 +11,21 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from folio.articles import autosave
 from folio.articles import queries as article_queries
+from folio.articles.markdown_limits import TOO_WIDE_TEMPLATE
+from folio.articles.rules import TEMPLATES as ARTICLE_TEMPLATES
 from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import unit_of_work
 from folio.errors import handle_domain_error
 from folio.extensions import csrf, db
+from folio.i18n import N_
+from folio.media.pages import translated
 from folio.security import rate_limit
 from folio.web import bp
 from folio.web.helpers import signed_in_user, wants_json
@@ -28,6 +33,8 @@ from folio.web.helpers import signed_in_user, wants_json
 F = TypeVar("F", bound=Callable[..., Any])
 
 _TEXT_FIELDS = ("title", "description", "body", "cover_image")
+# Messages with a value in them that an autosave can answer (folio.media.pages.translated).
+_TEMPLATES = (*ARTICLE_TEMPLATES, TOO_WIDE_TEMPLATE)
 
 
 class BadRequest(DomainError):
@@ -41,12 +48,12 @@ def _json_only(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         # Signed out first: a session that ended also took its CSRF token with it.
         if not current_user.is_authenticated:
-            return jsonify({"errors": {"session": ["sign in to continue"]}}), 401
+            return jsonify({"errors": {"session": [_("sign in to continue")]}}), 401
         try:
             if current_app.config.get("WTF_CSRF_ENABLED", True):
                 csrf.protect()
         except CSRFError:
-            message = "is missing or expired: reload the editor (your text is kept)"
+            message = _("is missing or expired: reload the editor (your text is kept)")
             return jsonify({"errors": {"csrf_token": [message]}}), 400
         try:
             return view(*args, **kwargs)
@@ -54,15 +61,34 @@ def _json_only(view: F) -> F:
             db.session.rollback()
             if "slug" in kwargs and not (request.is_json or wants_json()):
                 # The note's buttons without the script: back to the editor, saying why.
-                flash(f"Nothing was changed: {error.message}.", "error")
+                flash(_("Nothing was changed: %(reason)s.", reason=_page_reason(error)), "error")
                 return redirect(url_for("web.edit_article", slug=kwargs["slug"]))
-            body: dict[str, Any] = {"errors": error.errors}
+            # The editor's own answers (not the API's): its script shows them as they are.
+            errors = {
+                key: [translated(m, _TEMPLATES) for m in messages]
+                for key, messages in error.errors.items()
+            }
+            body: dict[str, Any] = {"errors": errors}
             if isinstance(error, autosave.EditConflict):
                 body["conflict"] = error.as_json()
             return jsonify(body), error.status_code
 
     csrf.exempt(wrapper)
     return wrapper  # type: ignore[return-value]
+
+
+def _page_reason(error: DomainError) -> str:
+    """The error's messages in the reader's language (each English one is a catalog
+    entry, marked with N_ where it is raised)."""
+    return "; ".join(
+        _(
+            "%(label)s %(message)s",
+            label=key.replace("_", " "),
+            message=translated(message, _TEMPLATES),
+        )
+        for key, messages in error.errors.items()
+        for message in messages
+    )
 
 
 @bp.app_errorhandler(autosave.EditConflict)
@@ -81,11 +107,11 @@ def _optional_int(data: dict[str, Any], name: str) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise BadRequest({name: ["must be a whole number"]})
+        raise BadRequest({name: [N_("must be a whole number")]})
     try:
         return int(value)
     except ValueError:
-        raise BadRequest({name: ["must be a whole number"]}) from None
+        raise BadRequest({name: [N_("must be a whole number")]}) from None
 
 
 def _tags(value: Any) -> list[str]:
@@ -93,20 +119,20 @@ def _tags(value: Any) -> list[str]:
         return [part.strip() for part in value.split(",") if part.strip()]
     if isinstance(value, list) and all(isinstance(tag, str) for tag in value):
         return value
-    raise BadRequest({"tags": ["must be text (comma-separated) or a list of text"]})
+    raise BadRequest({"tags": [N_("must be text (comma-separated) or a list of text")]})
 
 
 def _payload() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadRequest({"body": ["must be a JSON object"]})
+        raise BadRequest({"body": [N_("must be a JSON object")]})
     return data
 
 
 def _changes(data: dict[str, Any]) -> ArticleChanges:
     for name in _TEXT_FIELDS:
         if data.get(name) is not None and not isinstance(data[name], str):
-            raise BadRequest({name: ["must be text"]})
+            raise BadRequest({name: [N_("must be text")]})
     return {
         "title": data.get("title") or "",
         "description": data.get("description") or "",
@@ -165,7 +191,7 @@ def autosave_article(slug: str) -> Any:
     changes = _changes(data)
     version = _optional_int(data, "version")
     if version is None:
-        raise BadRequest({"version": ["is required: the version the editor started from"]})
+        raise BadRequest({"version": [N_("is required: the version the editor started from")]})
     pending_version = _optional_int(data, "pending_version")
     user = signed_in_user()
     with unit_of_work() as uow:
@@ -185,7 +211,7 @@ def autosave_article(slug: str) -> Any:
 def _editing_session(data: dict[str, Any]) -> str | None:
     value = data.get("editing_session")
     if value is not None and not isinstance(value, str):
-        raise BadRequest({"editing_session": ["must be text"]})
+        raise BadRequest({"editing_session": [N_("must be text")]})
     return value
 
 
@@ -206,7 +232,7 @@ def publish_update(slug: str) -> Any:
         article = article_queries.get_article(uow.session, user, slug)
         autosave.publish_pending(uow.session, user, article, pending_version=pending_version)
     if not (request.is_json or wants_json()):
-        flash("Your update is published.", "success")
+        flash(_("Your update is published."), "success")
         return redirect(url_for("web.article", slug=article.slug))
     return jsonify({"slug": article.slug, "version": article.version, "pending": False})
 
@@ -221,6 +247,6 @@ def discard_pending(slug: str) -> Any:
         article = article_queries.get_article(uow.session, user, slug)
         autosave.discard_pending(uow.session, user, article)
     if not (request.is_json or wants_json()):
-        flash("Unpublished changes discarded.", "success")
+        flash(_("Unpublished changes discarded."), "success")
         return redirect(url_for("web.edit_article", slug=article.slug))
     return jsonify({"slug": article.slug, "version": article.version, "pending": False})

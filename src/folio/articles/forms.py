@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 from folio.core.errors import DomainError
+from folio.i18n import N_
 
 
 def split_tags(value: str | None) -> list[str]:
@@ -14,28 +16,35 @@ def split_tags(value: str | None) -> list[str]:
 
 
 class ArticleForm(FlaskForm):
-    title = StringField("Title", render_kw={"autocomplete": "off", "maxlength": 200})
+    title = StringField(_l("Title"), render_kw={"autocomplete": "off", "maxlength": 200})
     description = StringField(
-        "Description", description="One or two sentences for lists, feeds and search engines."
+        _l("Description"),
+        description=_l("One or two sentences for lists, feeds and search engines."),
     )
     body = TextAreaField(
-        "Body",
-        description="Markdown: **bold**, _italic_, # headings, - lists, [links](https://…);"
-        " fence code with three backticks and a language name for highlighting.",
+        _l("Body"),
+        description=_l(
+            "Markdown: **bold**, _italic_, # headings, - lists, [links](https://…);"
+            " fence code with three backticks and a language name for highlighting."
+        ),
     )
-    tags = StringField("Tags", description="Separate tags with commas, e.g. python, web design.")
+    tags = StringField(
+        _l("Tags"), description=_l("Separate tags with commas, e.g. python, web design.")
+    )
     # The cover: one of the writer's uploads, by URL (the editor's script or a file below).
-    cover_image = HiddenField("Cover image")
-    remove_cover = BooleanField("Remove the cover")
+    cover_image = HiddenField(_l("Cover image"))
+    remove_cover = BooleanField(_l("Remove the cover"))
     # Newsletter: mail the article to subscribers and email-following members on publishing.
-    send_email = BooleanField("Also send by email to my subscribers when published", default=True)
+    send_email = BooleanField(
+        _l("Also send by email to my subscribers when published"), default=True
+    )
     # Without JavaScript: a picture added at the end of the body when the form is sent.
     image_alt = StringField(
-        "Alt text",
-        description="What the picture shows, for readers who cannot see it.",
+        _l("Alt text"),
+        description=_l("What the picture shows, for readers who cannot see it."),
         render_kw={"maxlength": 300},
     )
-    image_decorative = BooleanField("Decorative picture (no alt text needed)")
+    image_decorative = BooleanField(_l("Decorative picture (no alt text needed)"))
     # The versions the editor started from (the article's, and its pending edit's): a
     # save on an older one is a conflict the writer resolves (folio.articles.autosave).
     version = HiddenField("Version")
@@ -53,5 +62,5 @@ def _hidden_version(value: str | None, name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise DomainError({name: ["is not valid: reload the editor (your text is kept here)"]})
+        raise DomainError({name: [N_("is not valid: reload the editor (your text is kept here)")]})
     return int(value)

@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
@@ -17,10 +18,12 @@ from folio.articles import queries as article_queries
 from folio.articles import revisions
 from folio.articles import rules as articles
 from folio.articles.diffs import field_html
+from folio.articles.markdown_limits import TOO_WIDE_TEMPLATE
 from folio.articles.revision_models import ArticleRevision
 from folio.core.errors import DomainError, NotFound, ValidationFailed
 from folio.core.uow import current_session, unit_of_work
 from folio.errors import error_response
+from folio.media.pages import translated
 from folio.models import Article, User
 from folio.web import bp
 from folio.web.helpers import no_store, page_number, signed_in_user
@@ -36,12 +39,37 @@ def _article(user: User, slug: str) -> Article:
     return article
 
 
-def _missing(error: NotFound) -> Any:
+def _missing(error: NotFound, revision_id: int) -> Any:
     """404 saying which revision and why (it may be another article's)."""
     if not isinstance(error, revisions.RevisionNotFound):
         raise error
-    message = f"{error.message[:1].upper()}{error.message[1:]}."
+    reasons = ", ".join(_translated(reason) for reason in error.errors.get("revision", []))
+    message = _("Revision %(number)s: %(reason)s.", number=revision_id, reason=reasons)
     return error_response(404, error.errors, message=message)
+
+
+_TEMPLATES = (
+    revisions.NAMES_NO_REVISION,
+    revisions.OTHER_ARTICLE,
+    *articles.TEMPLATES,
+    TOO_WIDE_TEMPLATE,
+)
+
+
+def _translated(message: str) -> str:
+    # A domain message in the reader's language (folio.media.pages.translated).
+    return translated(message, _TEMPLATES)
+
+
+def _field_label(name: str) -> str:
+    labels = {
+        "title": _("Title"),
+        "description": _("Description"),
+        "tags": _("Tags"),
+        "body": _("Body"),
+        "cover_image": _("Cover image"),
+    }
+    return labels.get(name, name.replace("_", " ").capitalize())
 
 
 def _revision(user: User, article: Article, revision_id: int) -> ArticleRevision:
@@ -92,7 +120,14 @@ def compare_revisions(slug: str):
             current_session(), user, article, old_id, new_id
         )
     except ValidationFailed as error:
-        problems = [f"Revision {key}: {', '.join(value)}" for key, value in error.errors.items()]
+        problems = [
+            _(
+                "Revision %(side)s: %(problems)s",
+                side=key,
+                problems=", ".join(_translated(m) for m in value),
+            )
+            for key, value in error.errors.items()
+        ]
         page = render_template("web/compare.html", article=article, problems=problems)
         return page, error.status_code
     sections = [(field, field_html(field)) for field in diff.fields]
@@ -108,7 +143,7 @@ def article_revision(slug: str, revision_id: int):
     try:
         user, article, revision = _viewed_revision(slug, revision_id)
     except NotFound as error:
-        return _missing(error)
+        return _missing(error, revision_id)
     session = current_session()
     content = revisions.revision_content(session, revision)
     try:
@@ -127,7 +162,7 @@ def restore_revision(slug: str, revision_id: int):
     try:
         user, article, revision = _viewed_revision(slug, revision_id)
     except NotFound as error:
-        return _missing(error)
+        return _missing(error, revision_id)
     if request.method == "GET":
         return render_template("web/restore.html", article=article, revision=revision)
     number = revision.number
@@ -135,7 +170,14 @@ def restore_revision(slug: str, revision_id: int):
         with unit_of_work() as uow:
             kept = revisions.restore_revision(uow.session, user, article, revision)
     except ValidationFailed as error:
-        problems = [f"{key.capitalize()} {', '.join(value)}" for key, value in error.errors.items()]
+        problems = [
+            _(
+                "%(label)s %(message)s",
+                label=_field_label(key),
+                message=", ".join(_translated(m) for m in value),
+            )
+            for key, value in error.errors.items()
+        ]
         # The rolled-back rows reload as they are stored.
         article = _article(user, slug)
         revision = _revision(user, article, revision_id)
@@ -143,5 +185,12 @@ def restore_revision(slug: str, revision_id: int):
             "web/restore.html", article=article, revision=revision, problems=problems
         )
         return page, error.status_code
-    flash(f"Revision {number} restored. It is kept as revision {kept.number}.", "success")
+    flash(
+        _(
+            "Revision %(number)s restored. It is kept as revision %(kept)s.",
+            number=number,
+            kept=kept.number,
+        ),
+        "success",
+    )
     return redirect(url_for("web.article", slug=article.slug))

@@ -29,6 +29,7 @@ from markdown_it.helpers import parseLinkDestination, parseLinkLabel, parseLinkT
 from markdown_it.renderer import RendererHTML
 
 from folio.core.errors import ValidationFailed
+from folio.i18n import N_
 
 # Ordinary articles render in milliseconds (a megabyte of prose in ~0.1 s of CPU here);
 # the budget is well above that and far below gunicorn's 30 s worker timeout. CPU time,
@@ -37,7 +38,7 @@ from folio.core.errors import ValidationFailed
 RENDER_BUDGET_SECONDS = 0.5
 RENDER_WALL_SECONDS = 2.0
 _CHECK_EVERY = 8
-TOO_COMPLEX = (
+TOO_COMPLEX = N_(
     "is too complex to render; simplify its markup (very long runs of brackets or"
     " emphasis markers, very large tables) or split it into several articles"
 )
@@ -46,7 +47,8 @@ T = TypeVar("T")
 
 
 MAX_TABLE_COLUMNS = 256
-TOO_WIDE = f"has a table wider than {MAX_TABLE_COLUMNS} columns"
+TOO_WIDE_TEMPLATE = N_("has a table wider than %(count)d columns")
+TOO_WIDE = TOO_WIDE_TEMPLATE % {"count": MAX_TABLE_COLUMNS}
 _DELIMITER_ROW = re.compile(r"[\s|:-]+")
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_translations
+from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
@@ -13,6 +15,7 @@ from folio.articles.forms import ArticleForm, split_tags
 from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
+from folio.i18n import N_
 from folio.media.models import MediaKind
 from folio.media.pages import media_json, receive_file, uploaded_file
 from folio.media.variants import key_of_url, media_path
@@ -22,6 +25,68 @@ from folio.web import bp
 from folio.web.helpers import apply_errors, large_form, no_store, signed_in_user
 
 ACTIONS = {"draft", "publish", "preview", "save"}
+
+
+def _plural(singular: str, plural: str, count: int) -> str:
+    """One plural form as the catalog has it, ``%(num)s`` left in for the script.
+
+    The pairs' catalog entries come from editor.html, which writes the same ngettext."""
+    return get_translations().ungettext(singular, plural, count)
+
+
+def editor_messages() -> dict[str, object]:
+    """What editor.js says, in the reader's language (its ``folio-messages-editor``
+    block); placeholders like ``%(time)s`` are filled by the script."""
+    return {
+        "saving": _("Saving…"),
+        "offline": _("Offline — kept on this device"),
+        "signed_out": _("Signed out — kept on this device"),
+        "retrying": _("Not saved yet — kept on this device; trying again shortly"),
+        "refused": _("Not saved: %(reason)s — kept on this device"),
+        "refused_reason": _("the server refused it"),
+        "saved": _("Saved %(time)s"),
+        "saved_pending": _("Saved %(time)s — not published yet"),
+        "pending_from": _("Unpublished changes from %(time)s."),
+        "conflict": _("Not saved — this article changed elsewhere; choose below"),
+        "conflict_by_at": _(
+            "It was saved by %(name)s at %(time)s, in another tab or on another device."
+        ),
+        "conflict_by": _("It was saved by %(name)s, in another tab or on another device."),
+        "conflict_at": _("It was saved at %(time)s, in another tab or on another device."),
+        "conflict_plain": _("It was saved in another tab or on another device."),
+        "conflict_choose": _("Nothing was overwritten: compare, copy what you need, then choose."),
+        "showing_current": _("Showing the current text"),
+        "restore_detail": _(
+            "This device kept a copy from %(time)s that differs from the text Folio has"
+            " (shown below)."
+        ),
+        "restored": _("Restored the copy from this device"),
+        "nothing_new": _("Saved — nothing new to save"),
+        "preview_too_complex": _("This body is too complex to preview; simplify it to publish."),
+        "preview_paused": _("The preview is paused; it comes back when Folio answers."),
+        "preview_nothing": _("Nothing to preview yet."),
+        "bold_text": _("bold text"),
+        "italic_text": _("italic text"),
+        "code_text": _("code"),
+        "link_text": _("link text"),
+        # Both forms of each count, for Intl.PluralRules to pick from (English, German
+        # and Spanish have these two: "one" and "other").
+        "words": {
+            "one": _plural("%(num)s word", "%(num)s words", 1),
+            "other": _plural("%(num)s word", "%(num)s words", 2),
+        },
+        "minutes": {
+            "one": _plural("%(num)s min read", "%(num)s min read", 1),
+            "other": _plural("%(num)s min read", "%(num)s min read", 2),
+        },
+        "upload_failed": _("The upload failed."),
+        "upload_offline": _("The upload failed: check your connection and try again."),
+        "uploading": _("Uploading %(name)s…"),
+        "uploaded_alt": _("Uploaded. Add its alt text."),
+        "uploaded_not_inserted": _("Uploaded to My media; not inserted."),
+        "inserted": _("Image inserted."),
+        "cover_uploaded": _("Cover uploaded; save to keep it."),
+    }
 
 
 def editor_page(
@@ -41,6 +106,7 @@ def editor_page(
             new_cover=_new_cover_path(form, article),
             pending=pending,
             conflict=conflict,
+            editor_messages=editor_messages(),
         ),
         status,
     )
@@ -106,7 +172,7 @@ def _take_uploads(form: ArticleForm) -> None:
     alt = " ".join((form.image_alt.data or "").split()).replace("]", "")
     if not alt and not form.image_decorative.data:
         raise DomainError(
-            {"image_alt": ["is needed: say what the picture shows, or mark it decorative"]}
+            {"image_alt": [N_("is needed: say what the picture shows, or mark it decorative")]}
         )
     try:
         url = media_json(receive_file(image, MediaKind.IMAGE))["url"]
@@ -168,9 +234,9 @@ def new_article():
         apply_errors(form, error.errors)
         return editor_page(form, None, None, error.status_code)
     if article.is_published:
-        flash("Your article is published.", "success")
+        flash(_("Your article is published."), "success")
     else:
-        flash("Draft saved. Only you can see it until you publish it.", "success")
+        flash(_("Draft saved. Only you can see it until you publish it."), "success")
     return redirect(url_for("web.article", slug=article.slug))
 
 
@@ -235,11 +301,11 @@ def edit_article(slug: str):
 
 def _saved_message(article: Article, publishing: bool) -> str:
     if publishing:
-        return "Your article is published."
+        return _("Your article is published.")
     if not article.is_published:
         # The editor's autosave may have made the draft already: the same words as a new one.
-        return "Draft saved. Only you can see it until you publish it."
-    return "Changes saved."
+        return _("Draft saved. Only you can see it until you publish it.")
+    return _("Changes saved.")
 
 
 def conflict_editor_page(form: ArticleForm, slug: str, conflict: autosave.EditConflict):
@@ -282,9 +348,9 @@ def publish(slug: str):
     except DomainError as error:
         if error.status_code != 422:
             raise
-        flash("Add a description and a body before publishing.", "error")
+        flash(_("Add a description and a body before publishing."), "error")
         return redirect(url_for("web.edit_article", slug=slug))
-    flash("Your article is published.", "success")
+    flash(_("Your article is published."), "success")
     return redirect(_back(url_for("web.article", slug=article.slug)))
 
 
@@ -295,7 +361,9 @@ def unpublish(slug: str):
     with unit_of_work() as uow:
         article = article_queries.get_article(uow.session, user, slug)
         articles.unpublish_article(uow.session, user, article)
-    flash(f"“{article.title}” is a draft again; readers no longer see it.", "success")
+    flash(
+        _("“%(title)s” is a draft again; readers no longer see it.", title=article.title), "success"
+    )
     return redirect(_back(url_for("web.article", slug=article.slug)))
 
 
@@ -312,5 +380,5 @@ def delete(slug: str):
     title = article.title
     with unit_of_work() as uow:
         articles.delete_article(uow.session, user, article)
-    flash(f"“{title}” was deleted.", "success")
+    flash(_("“%(title)s” was deleted.", title=title), "success")
     return redirect(_back(url_for("web.my_articles")))

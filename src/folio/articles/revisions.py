@@ -19,6 +19,7 @@ from folio.articles.permissions import can_delete
 from folio.articles.revision_models import ArticleRevision, BodyFormat, RevisionKind
 from folio.articles.revision_storage import decode_chain, encode_body, is_keyframe_number
 from folio.core.errors import NotFound, ValidationFailed
+from folio.i18n import N_
 from folio.media.models import Media
 from folio.media.variants import media_path
 from folio.models import Article, Tag, User, article_tags, now_utc
@@ -29,10 +30,18 @@ EDITING_SESSION_MAX = 64
 ID_LIMIT = 2**31
 
 
+# Messages with a number in them ("%(count)d"): pages translate them as the template.
+NAMES_NO_REVISION = N_("names no revision (%(count)d)")
+OTHER_ARTICLE = N_(
+    "revision %(count)d belongs to another article:"
+    " only revisions of the same article can be compared"
+)
+
+
 class RevisionNotFound(NotFound):
     """No such revision of this article (it may belong to another one)."""
 
-    def __init__(self, revision_id: int | str, reason: str = "not found") -> None:
+    def __init__(self, revision_id: int | str, reason: str = N_("not found")) -> None:
         super().__init__("revision")
         self.errors = {"revision": [reason]}
         self.message = f"revision {revision_id}: {reason}"
@@ -252,7 +261,7 @@ def parse_revision_id(value: object, field: str) -> int:
     """
     text = str(value).strip() if value is not None else ""
     if not text.isdigit() or not 0 < int(text) < ID_LIMIT:
-        raise ValidationFailed({field: ["must be a revision number (a positive whole number)"]})
+        raise ValidationFailed({field: [N_("must be a revision number (a positive whole number)")]})
     return int(text)
 
 
@@ -276,7 +285,7 @@ def get_revision(
     if revision is None:
         raise RevisionNotFound(revision_id)
     if revision.article_id != article.id:
-        raise RevisionNotFound(revision_id, "is not a revision of this article")
+        raise RevisionNotFound(revision_id, N_("is not a revision of this article"))
     return revision
 
 
@@ -308,12 +317,9 @@ def compare_revisions(
     for field, ident in zip(fields, (old_id, new_id), strict=True):
         revision = found.get(ident)
         if revision is None:
-            errors[field] = [f"names no revision ({ident})"]
+            errors[field] = [NAMES_NO_REVISION % {"count": ident}]
         elif revision.article_id != article.id:
-            errors[field] = [
-                f"revision {ident} belongs to another article: only revisions of the "
-                "same article can be compared"
-            ]
+            errors[field] = [OTHER_ARTICLE % {"count": ident}]
     if errors:
         raise ValidationFailed(errors)
     old, new = found[old_id], found[new_id]
@@ -342,7 +348,7 @@ def restore_revision(
     """
     _check_viewer(actor, article)
     if revision.article_id != article.id:
-        raise RevisionNotFound(revision.id, "is not a revision of this article")
+        raise RevisionNotFound(revision.id, N_("is not a revision of this article"))
     content = revision_content(session, revision)
     # An administrator restores on the author's behalf: the edit rules are the author's.
     author = actor if actor.id == article.author_id else session.get(User, article.author_id)

@@ -43,7 +43,13 @@ BODY_MAX = 1_000_000  # characters of Markdown
 TAG_MAX = 64
 TAGS_PER_ARTICLE = 10
 SLUG_MAX = 80
-BLANK = "can't be blank"
+BLANK = N_("can't be blank")
+# Messages with a number in them: "%(count)d" is the limit, and pages translate the
+# message as this template (folio.web.helpers.translated_error).
+TOO_MANY_TAGS = N_("has too many tags (maximum is %(count)d)")
+TAG_TOO_LONG = N_("has a tag that is too long (maximum is %(count)d characters)")
+TOO_LONG = N_("is too long (maximum is %(count)d characters)")
+TEMPLATES = (TOO_MANY_TAGS, TAG_TOO_LONG, TOO_LONG)
 
 
 class ArticleChanges(TypedDict, total=False):
@@ -77,9 +83,9 @@ def _drawn_uploads(article: Article, body_media: list[int]) -> list[int]:
 
 def _tag_problems(tags: list[str]) -> list[str]:
     if len(tags) > TAGS_PER_ARTICLE:
-        return [f"has too many tags (maximum is {TAGS_PER_ARTICLE})"]
+        return [TOO_MANY_TAGS % {"count": TAGS_PER_ARTICLE}]
     if any(len(tag) > TAG_MAX for tag in tags):
-        return [f"has a tag that is too long (maximum is {TAG_MAX} characters)"]
+        return [TAG_TOO_LONG % {"count": TAG_MAX}]
     return []
 
 
@@ -87,7 +93,7 @@ def _text_problems(value: str, maximum: int, *, required: bool) -> list[str]:
     if required and not value.strip():
         return [BLANK]
     if len(value) > maximum:
-        return [f"is too long (maximum is {maximum} characters)"]
+        return [TOO_LONG % {"count": maximum}]
     return []
 
 
@@ -228,7 +234,7 @@ def update_article(
     if not can_edit(actor, article):
         raise Forbidden("article")
     if "tags" in changes and changes["tags"] is None:
-        raise ValidationFailed({"tags": ["must be a list (use [] to remove all tags)"]})
+        raise ValidationFailed({"tags": [N_("must be a list (use [] to remove all tags)")]})
     title = (changes.get("title") or "").strip() if "title" in changes else article.title
     description = (
         (changes.get("description") or "").strip()

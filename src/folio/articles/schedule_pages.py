@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from babel import dates
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
@@ -27,6 +30,8 @@ from folio.articles.pages import conflict_editor_page, editor_page
 from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
+from folio.i18n import DEFAULT_LOCALE
+from folio.media.pages import translated
 from folio.models import Article, DraftLink, User, now_utc
 from folio.security import rate_limit
 from folio.web import bp
@@ -90,8 +95,26 @@ def schedule_context(article: Article | None) -> ScheduleContext:
 
 
 def _local_label(moment: Any, zone: str | None) -> str:
+    """ "Friday, May 1, 2026, 14:00", in the reader's language, in ``zone``."""
     local = moment.astimezone(scheduling.zone_of(zone))
-    return local.strftime("%A %-d %B %Y, %H:%M")
+    locale = get_locale() or DEFAULT_LOCALE
+    day = dates.format_date(local, "full", locale=locale)
+    return f"{day}, {dates.format_time(local, 'HH:mm', locale=locale)}"
+
+
+def publish_date_errors(messages: list[str]) -> list[str]:
+    """The domain's messages on the publish date, as sentences in the reader's language."""
+    return [_("Publish date %(problem)s", problem=_translated(m)) for m in messages]
+
+
+def _translated(message: str) -> str:
+    # The domain's English message in the reader's language (folio.media.pages.translated).
+    return translated(message, (scheduling.TOO_FAR,))
+
+
+def schedule_messages() -> dict[str, str]:
+    """What schedule.js says (its ``folio-messages-schedule`` block)."""
+    return {"browser_zone": _("%(zone)s, your browser's time zone")}
 
 
 @bp.app_context_processor
@@ -99,6 +122,7 @@ def _schedule_globals() -> dict[str, Any]:
     return {
         "schedule_context": schedule_context,
         "local_time": _local_label,
+        "schedule_messages": schedule_messages,
         "time_zone_names": scheduling.time_zone_names,
     }
 
@@ -145,13 +169,13 @@ def _refused(form: ArticleForm, article: Article | None, error: DomainError) -> 
     """The editor again, with what was typed and the messages next to the fields."""
     if isinstance(error, autosave.EditConflict) and article is not None:
         return conflict_editor_page(form, article.slug, error)
-    schedule_errors = error.errors.get(scheduling.FIELD, [])
+    schedule_errors = publish_date_errors(error.errors.get(scheduling.FIELD, []))
     g.schedule_errors = schedule_errors
     g.schedule_value = request.form.get("publish_at", "")
     others = {k: v for k, v in error.errors.items() if k != scheduling.FIELD}
     apply_errors(form, others)
     if schedule_errors:
-        form.form_errors.extend(f"Publish date {m}" for m in schedule_errors)
+        form.form_errors.extend(schedule_errors)
     if article is not None:
         # The rolled-back article reloads as stored; the form keeps what was typed.
         article = article_queries.get_article(current_session(), signed_in_user(), article.slug)
@@ -181,8 +205,12 @@ def _schedule_from_editor(article: Article | None) -> Any:
     except DomainError as error:
         return _refused(form, article, error)
     flash(
-        f"Scheduled: “{saved.title}” will be published on "
-        f"{_local_label(saved.publish_at, zone)} ({zone or 'UTC'}).",
+        _(
+            "Scheduled: “%(title)s” will be published on %(moment)s (%(zone)s).",
+            title=saved.title,
+            moment=_local_label(saved.publish_at, zone),
+            zone=zone or "UTC",
+        ),
         "success",
     )
     return redirect(url_for("web.edit_article", slug=saved.slug))
@@ -242,7 +270,7 @@ def _editor_action(slug: str, act: EditorAct, *, act_first: bool = False) -> Any
 def unschedule_article(slug: str):
     def cancel(session: Session, user: User, article: Article) -> str:
         scheduling.cancel_schedule(session, user, article)
-        return "Schedule cancelled: the article stays a draft."
+        return _("Schedule cancelled: the article stays a draft.")
 
     return _editor_action(slug, cancel, act_first=True)
 
@@ -256,7 +284,7 @@ def create_draft_link(slug: str):
     def create(session: Session, user: User, article: Article) -> str:
         _link, token = draft_links.create_draft_link(session, user, article)
         link = url_for("web.shared_draft", token=token, _external=True)
-        return f"Share link created (copy it now, it is shown only once): {link}"
+        return _("Share link created (copy it now, it is shown only once): %(link)s", link=link)
 
     return _editor_action(slug, create)
 
@@ -269,7 +297,7 @@ def create_draft_link(slug: str):
 def revoke_draft_link(slug: str, link_id: int):
     def revoke(session: Session, user: User, article: Article) -> str:
         draft_links.revoke_draft_link(session, user, article, link_id)
-        return "Share link revoked: it no longer opens the draft."
+        return _("Share link revoked: it no longer opens the draft.")
 
     return _editor_action(slug, revoke)
 
@@ -330,11 +358,18 @@ def reschedule(slug: str):
         failed = {
             "slug": slug,
             "value": request.form.get("publish_at", ""),
-            "errors": [f"Publish date {m}" for m in error.errors.get(scheduling.FIELD, [])]
-            or [error.message],
+            "errors": publish_date_errors(error.errors.get(scheduling.FIELD, []))
+            or [_translated(error.message)],
         }
         return _scheduled_page(user, error.status_code, failed)
-    flash(f"“{article.title}” now goes out on {_local_label(article.publish_at, zone)}.", "success")
+    flash(
+        _(
+            "“%(title)s” now goes out on %(moment)s.",
+            title=article.title,
+            moment=_local_label(article.publish_at, zone),
+        ),
+        "success",
+    )
     return redirect(url_for("web.scheduled"))
 
 
@@ -352,11 +387,11 @@ def cancel(slug: str):
         failed = {
             "slug": slug,
             "value": "",
-            "errors": [f"Publish date {m}" for m in error.errors.get(scheduling.FIELD, [])]
-            or [error.message],
+            "errors": publish_date_errors(error.errors.get(scheduling.FIELD, []))
+            or [_translated(error.message)],
         }
         return _scheduled_page(user, error.status_code, failed)
-    flash(f"Schedule cancelled: “{article.title}” stays a draft.", "success")
+    flash(_("Schedule cancelled: “%(title)s” stays a draft.", title=article.title), "success")
     return redirect(url_for("web.scheduled"))
 
 
@@ -372,7 +407,8 @@ def save_time_zone():
         with unit_of_work() as uow:
             scheduling.set_time_zone(uow.session, user, request.form.get("time_zone", ""))
     except DomainError as error:
-        flash(f"Time zone not saved: it {error.errors['time_zone'][0]}.", "error")
+        problem = _translated(error.errors["time_zone"][0])
+        flash(_("Time zone not saved: it %(problem)s.", problem=problem), "error")
         return settings_page(user, error.status_code)
-    flash(f"Dates are now shown in {user.time_zone}.", "success")
+    flash(_("Dates are now shown in %(zone)s.", zone=user.time_zone), "success")
     return redirect(url_for("web.settings"))

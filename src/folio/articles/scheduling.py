@@ -27,6 +27,7 @@ from folio.articles.permissions import can_delete
 from folio.core.errors import Conflict, Forbidden, ValidationFailed
 from folio.core.events import record
 from folio.core.uow import unit_of_work
+from folio.i18n import N_
 from folio.models import Article, Status, User, now_utc
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,13 @@ def checked_time_zone(name: str | None) -> str:
     """
     value = (name or "").strip()
     if value not in time_zone_names():
-        raise ValidationFailed({"time_zone": ["is not a time zone name, e.g. Europe/Paris"]})
+        raise ValidationFailed({"time_zone": [N_("is not a time zone name, e.g. Europe/Paris")]})
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed({"time_zone": ["is not a time zone this server knows"]}) from None
+        raise ValidationFailed(
+            {"time_zone": [N_("is not a time zone this server knows")]}
+        ) from None
     return value
 
 
@@ -84,8 +87,12 @@ def local_input_value(moment: datetime | None, zone_name: str | None) -> str:
 
 # --- parsing -------------------------------------------------------------------------------
 
-_ISO_HINT = "use ISO 8601 with an offset, e.g. 2027-01-31T09:00:00+01:00"
-_LOCAL_HINT = "pick a date and a time"
+# Whole sentences, each a catalog entry: pages show them in the reader's language.
+_NOT_ISO = N_("is not a date and time: use ISO 8601 with an offset, e.g. 2027-01-31T09:00:00+01:00")
+_NO_OFFSET = N_("needs an offset or Z: use ISO 8601 with an offset, e.g. 2027-01-31T09:00:00+01:00")
+TOO_FAR = N_("is too far ahead: at most %(count)d days from now")
+_LOCAL_BLANK = N_("can't be blank: pick a date and a time")
+_NOT_LOCAL = N_("is not a date and time: pick a date and a time")
 
 
 def parse_iso_moment(value: object) -> datetime:
@@ -94,14 +101,14 @@ def parse_iso_moment(value: object) -> datetime:
     :raises ValidationFailed: on ``publish_at``, for anything else.
     """
     if not isinstance(value, str) or len(value) > 64:
-        raise ValidationFailed({FIELD: [f"is not a date and time: {_ISO_HINT}"]})
+        raise ValidationFailed({FIELD: [_NOT_ISO]})
     text = value.strip()
     try:
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError:
-        raise ValidationFailed({FIELD: [f"is not a date and time: {_ISO_HINT}"]}) from None
+        raise ValidationFailed({FIELD: [_NOT_ISO]}) from None
     if moment.tzinfo is None:
-        raise ValidationFailed({FIELD: [f"needs an offset or Z: {_ISO_HINT}"]})
+        raise ValidationFailed({FIELD: [_NO_OFFSET]})
     return moment.astimezone(UTC)
 
 
@@ -112,13 +119,13 @@ def parse_local_moment(value: str | None, zone_name: str | None) -> datetime:
     """
     text = (value or "").strip()
     if not text:
-        raise ValidationFailed({FIELD: [f"can't be blank: {_LOCAL_HINT}"]})
+        raise ValidationFailed({FIELD: [_LOCAL_BLANK]})
     try:
         naive = datetime.fromisoformat(text) if len(text) <= 32 else None
     except ValueError:
         naive = None
     if naive is None or naive.tzinfo is not None:
-        raise ValidationFailed({FIELD: [f"is not a date and time: {_LOCAL_HINT}"]})
+        raise ValidationFailed({FIELD: [_NOT_LOCAL]})
     # fold=0: a time that happens twice when clocks go back is read as the first one.
     return naive.replace(tzinfo=zone_of(zone_name)).astimezone(UTC)
 
@@ -128,9 +135,9 @@ def parse_local_moment(value: str | None, zone_name: str | None) -> datetime:
 
 def _check_moment(publish_at: datetime, now: datetime, horizon: timedelta) -> None:
     if publish_at <= now:
-        raise ValidationFailed({FIELD: ["is in the past: choose a moment still to come"]})
+        raise ValidationFailed({FIELD: [N_("is in the past: choose a moment still to come")]})
     if publish_at > now + horizon:
-        raise ValidationFailed({FIELD: [f"is too far ahead: at most {horizon.days} days from now"]})
+        raise ValidationFailed({FIELD: [TOO_FAR % {"count": horizon.days}]})
 
 
 def _check_may_schedule(actor: User, article: Article) -> None:
@@ -138,14 +145,14 @@ def _check_may_schedule(actor: User, article: Article) -> None:
         raise Forbidden("article")
     if article.is_published:
         raise ValidationFailed(
-            {FIELD: ["can only be set on a draft: this article is already published"]}
+            {FIELD: [N_("can only be set on a draft: this article is already published")]}
         )
 
 
 def _passed(article: Article) -> Conflict:
     if article.is_published:
-        return Conflict({FIELD: ["has passed: the article is already published"]})
-    return Conflict({FIELD: ["has passed: the article is being published now"]})
+        return Conflict({FIELD: [N_("has passed: the article is already published")]})
+    return Conflict({FIELD: [N_("has passed: the article is being published now")]})
 
 
 def schedule_article(
@@ -170,7 +177,7 @@ def schedule_article(
     now = now or now_utc()
     _check_may_schedule(actor, article)
     if publish_at.tzinfo is None:
-        raise ValidationFailed({FIELD: ["needs a time zone"]})
+        raise ValidationFailed({FIELD: [N_("needs a time zone")]})
     publish_at = publish_at.astimezone(UTC).replace(microsecond=0)
     _check_moment(publish_at, now, horizon)
     articles.check_publishable(article)
@@ -210,7 +217,7 @@ def cancel_schedule(
     if not can_delete(actor, article):
         raise Forbidden("article")
     if article.publish_at is None and not article.is_published:
-        raise ValidationFailed({FIELD: ["is not set: this draft is not scheduled"]})
+        raise ValidationFailed({FIELD: [N_("is not set: this draft is not scheduled")]})
     session.flush()
     cancelled = session.execute(
         update(Article)

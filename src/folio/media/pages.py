@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
 from flask import (
@@ -17,6 +18,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup, escape
 from werkzeug.datastructures import FileStorage
@@ -26,10 +28,13 @@ from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.extensions import csrf
 from folio.guards import body_limits
+from folio.i18n import N_
 from folio.media import rules as media_rules
 from folio.media.models import Media, MediaKind
+from folio.media.rules import OVER_QUOTA, USED_BY_MANY
 from folio.media.storage import StorageError
 from folio.media.uploads import (
+    TOO_LARGE,
     allow_upload_size,
     public_url,
     receive,
@@ -147,6 +152,48 @@ def _from_object_store(key: str) -> Response:
 # --- uploading and My media ---------------------------------------------------------------
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@lru_cache(maxsize=256)
+def _template_pattern(template: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
+    pattern = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+        for index, part in enumerate(parts)
+    )
+    return re.compile(pattern + r"\Z", re.S)
+
+
+def translated(message: str, templates: Iterable[str] = ()) -> str:
+    """A domain message (English, marked with N_ where it is made) in the reader's language.
+
+    A message with a value in it ("is too large: the limit is 20 MB") is no catalog entry
+    itself: it is read back against its ``templates`` ("... %(limit)s"), whose
+    translation gets the same values. The API answers the English as it is.
+    """
+    found = _(message)
+    if found != message:
+        return found
+    for template in templates:
+        if match := _template_pattern(template).match(message):
+            values = {
+                name: int(value) if value.isdigit() else value
+                for name, value in match.groupdict().items()
+            }
+            return _(template, **values)
+    return message
+
+
+_MEDIA_TEMPLATES = (OVER_QUOTA, USED_BY_MANY, TOO_LARGE)
+
+
+def _translated(messages: list[str]) -> list[str]:
+    """Domain messages in the reader's language: these answers are the pages' and the
+    editor's, not the API's."""
+    return [translated(message, _MEDIA_TEMPLATES) for message in messages]
+
+
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
@@ -160,17 +207,18 @@ def upload_media():
     file = uploaded_file()
     try:
         if file is None:
-            raise DomainError({"file": ["choose an image to upload"]})
+            raise DomainError({"file": [N_("choose an image to upload")]})
         media = receive_file(file, MediaKind.IMAGE)
     except DomainError as error:
         if _wants_json():
-            return jsonify(errors=error.errors), error.status_code
-        for message in error.errors.get("file", [error.message]):
+            errors = {key: _translated(messages) for key, messages in error.errors.items()}
+            return jsonify(errors=errors), error.status_code
+        for message in _translated(error.errors.get("file", [error.message])):
             flash(message, "error")
         return redirect(url_for("web.my_media"))
     if _wants_json():
         return jsonify(media=media_json(media)), 201
-    flash("Image uploaded.", "success")
+    flash(_("Image uploaded."), "success")
     return redirect(url_for("web.my_media"))
 
 
@@ -209,11 +257,10 @@ def delete_media(media_id: int):
                 uow.session, user, media, even_if_used=request.form.get("confirm") == "yes"
             )
     except DomainError as error:
-        flash(
-            " ".join(f"This image {m}" for m in error.errors.get("media", [error.message])), "error"
-        )
+        messages = _translated(error.errors.get("media", [error.message]))
+        flash(" ".join(_("This image %(problem)s", problem=m) for m in messages), "error")
         return redirect(url_for("web.my_media", confirm=media_id))
-    flash("Image deleted.", "success")
+    flash(_("Image deleted."), "success")
     return redirect(url_for("web.my_media"))
 
 
@@ -230,18 +277,18 @@ def upload_avatar():
         if request.form.get("remove") == "yes":
             with unit_of_work() as uow:
                 media_rules.set_avatar(uow.session, signed_in_user(), None)
-            flash("Your picture is removed; your initials show instead.", "success")
+            flash(_("Your picture is removed; your initials show instead."), "success")
             return redirect(url_for("web.settings"))
         if file is None:
-            raise DomainError({"file": ["choose a picture to upload"]})
+            raise DomainError({"file": [N_("choose a picture to upload")]})
         avatar = receive_file(file, MediaKind.AVATAR)
         with unit_of_work() as uow:
             media_rules.set_avatar(uow.session, signed_in_user(), avatar)
     except DomainError as error:
-        for message in error.errors.get("file", [error.message]):
+        for message in _translated(error.errors.get("file", [error.message])):
             flash(message, "error")
         return redirect(url_for("web.settings"))
-    flash("Your new picture is saved.", "success")
+    flash(_("Your new picture is saved."), "success")
     return redirect(url_for("web.settings"))
 
 

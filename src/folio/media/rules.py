@@ -19,6 +19,7 @@ from folio.accounts import rules as account_rules
 from folio.accounts.models import User
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
+from folio.i18n import N_
 from folio.media import events as media_events
 from folio.media.models import KIND_FOLDERS, Media, MediaKind, article_media
 from folio.media.variants import (
@@ -105,16 +106,21 @@ def find_own_upload(
     )
 
 
+# Messages with a value in them: pages find the template to translate them (N_ marks).
+OVER_QUOTA = N_(
+    "This image would take you over your storage quota: %(used)s of %(quota)s used."
+    " Delete images you no longer need in My media."
+)
+USED_BY_MANY = N_("is used by %(count)d articles; delete it anyway?")
+
+
 def check_quota(session: Session, owner: User, size: int, quota: int | None) -> None:
     """:raises QuotaExceeded: storing ``size`` more bytes would pass the owner's quota."""
     if quota is None:
         return
     used = bytes_used(session, owner.id)
     if used + size > quota:
-        message = (
-            f"This image would take you over your storage quota: {_megabytes(used)} of "
-            f"{_megabytes(quota)} used. Delete images you no longer need in My media."
-        )
+        message = OVER_QUOTA % {"used": _megabytes(used), "quota": _megabytes(quota)}
         raise QuotaExceeded({"file": [message]}, message)
 
 
@@ -214,9 +220,12 @@ def delete_media(
         raise Forbidden("media")
     count = len(articles_using(session, [media.id])[media.id])
     if count and not even_if_used:
-        raise ValidationFailed(
-            {"media": [f"is used by {count} article{'s' if count != 1 else ''}; delete it anyway?"]}
+        used_by = (
+            N_("is used by 1 article; delete it anyway?")
+            if count == 1
+            else USED_BY_MANY % {"count": count}
         )
+        raise ValidationFailed({"media": [used_by]})
     if actor.avatar_key == media.original_key:
         actor.avatar_key = None
         record(session, account_events.ProfileUpdated(user_id=actor.id))
@@ -344,7 +353,7 @@ def own_cover(session: Session, actor: User, url: str | None) -> Media | None:
         else None
     )
     if media is None:
-        raise ValidationFailed({"cover_image": ["is not one of your uploaded images"]})
+        raise ValidationFailed({"cover_image": [N_("is not one of your uploaded images")]})
     return media
 
 

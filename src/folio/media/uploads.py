@@ -23,6 +23,7 @@ from folio.core.errors import ValidationFailed
 from folio.core.events import subscribe
 from folio.core.uow import current_session, unit_of_work
 from folio.errors import DependencyUnavailable
+from folio.i18n import N_
 from folio.media import rules
 from folio.media.events import MediaDeleted, MediaUploaded
 from folio.media.models import KIND_FOLDERS, Media, MediaKind
@@ -65,9 +66,14 @@ def allow_upload_size() -> None:
     request.max_form_memory_size = config["EDITOR_MAX_FORM_MEMORY_SIZE"]
 
 
+# A message with a value in it: pages find the template to translate it (N_ mark).
+TOO_LARGE = N_("is too large: the limit is %(limit)s")
+
+
 def upload_too_large() -> dict[str, list[str]]:
     """The 413 of an upload route whose request passed even the larger limit."""
-    return {"file": [f"is too large: the limit is {megabytes(setup().limits.max_bytes)}"]}
+    limit = megabytes(setup().limits.max_bytes)
+    return {"file": [TOO_LARGE % {"limit": limit}]}
 
 
 def public_url(key: str | None) -> str | None:

@@ -17,6 +17,93 @@
   var csrfToken = window.Folio.csrfToken;
   var post = window.Folio.post;
 
+  // --- words: the page's language (editor.html's "folio-messages-editor" block) ---------
+
+  // English, for a page without the block; placeholders as in the catalogs: %(name)s.
+  var ENGLISH = {
+    saving: "Saving…",
+    offline: "Offline — kept on this device",
+    signed_out: "Signed out — kept on this device",
+    retrying: "Not saved yet — kept on this device; trying again shortly",
+    refused: "Not saved: %(reason)s — kept on this device",
+    refused_reason: "the server refused it",
+    saved: "Saved %(time)s",
+    saved_pending: "Saved %(time)s — not published yet",
+    pending_from: "Unpublished changes from %(time)s.",
+    conflict: "Not saved — this article changed elsewhere; choose below",
+    conflict_by_at: "It was saved by %(name)s at %(time)s, in another tab or on another device.",
+    conflict_by: "It was saved by %(name)s, in another tab or on another device.",
+    conflict_at: "It was saved at %(time)s, in another tab or on another device.",
+    conflict_plain: "It was saved in another tab or on another device.",
+    conflict_choose: "Nothing was overwritten: compare, copy what you need, then choose.",
+    showing_current: "Showing the current text",
+    restore_detail: "This device kept a copy from %(time)s that differs from the text Folio has (shown below).",
+    restored: "Restored the copy from this device",
+    nothing_new: "Saved — nothing new to save",
+    preview_too_complex: "This body is too complex to preview; simplify it to publish.",
+    preview_paused: "The preview is paused; it comes back when Folio answers.",
+    preview_nothing: "Nothing to preview yet.",
+    bold_text: "bold text",
+    italic_text: "italic text",
+    code_text: "code",
+    link_text: "link text",
+    words: { one: "%(num)s word", other: "%(num)s words" },
+    minutes: { one: "%(num)s min read", other: "%(num)s min read" },
+    upload_failed: "The upload failed.",
+    upload_offline: "The upload failed: check your connection and try again.",
+    uploading: "Uploading %(name)s…",
+    uploaded_alt: "Uploaded. Add its alt text.",
+    uploaded_not_inserted: "Uploaded to My media; not inserted.",
+    inserted: "Image inserted.",
+    cover_uploaded: "Cover uploaded; save to keep it.",
+  };
+  var LANG = document.documentElement.lang || "en";
+  var messages = null;
+
+  function readMessages() {
+    if (messages === null) {
+      var block = document.getElementById("folio-messages-editor");
+      try {
+        messages = block ? JSON.parse(block.textContent) : {};
+      } catch (error) {
+        messages = {};
+      }
+    }
+    return messages;
+  }
+
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  // A message in the page's language, its %(name)s placeholders filled from values.
+  function say(key, values) {
+    var text = readMessages()[key];
+    return fill(typeof text === "string" ? text : ENGLISH[key], values);
+  }
+
+  var pluralRules = null;
+  function pluralCategory(count) {
+    try {
+      pluralRules = pluralRules || new Intl.PluralRules(LANG);
+      return pluralRules.select(count);
+    } catch (error) {
+      return count === 1 ? "one" : "other";
+    }
+  }
+
+  // A count in the page's language: its plural form, the number written as readers write it.
+  function sayCount(key, count) {
+    var forms = readMessages()[key];
+    if (!forms || typeof forms !== "object") {
+      forms = ENGLISH[key];
+    }
+    var text = forms[pluralCategory(count)] || forms.other || ENGLISH[key].other;
+    return fill(text, { num: count.toLocaleString(LANG) });
+  }
+
   // Resolves with {status, body, retryAfter}; rejects only when the network fails.
   function sendJson(url, data, keepalive) {
     var text = JSON.stringify(data);
@@ -47,7 +134,7 @@
   }
 
   function clock(date) {
-    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return date.toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit" });
   }
 
   function countWords(text) {
@@ -72,7 +159,7 @@
     var errors = (body && body.errors) || {};
     var field = Object.keys(errors)[0];
     if (!field) {
-      return "the server refused it";
+      return say("refused_reason");
     }
     return field.replace(/_/g, " ") + " " + errors[field].join(", ");
   }
@@ -208,13 +295,13 @@
       pending_version: this.field("pending_version").value || null,
       editing_session: this.session,
     });
-    this.say("Saving…");
+    this.say(say("saving"));
     this.inFlight = sendJson(this.url, payload, keepalive)
       .then(function (answer) {
         desk.answered(answer, fields);
       })
       .catch(function () {
-        desk.say("Offline — kept on this device");
+        desk.say(say("offline"));
         desk.schedule(RETRY_DELAY);
       })
       .finally(function () {
@@ -232,14 +319,14 @@
     if (answer.status === 200 || answer.status === 201) {
       this.confirmed(body, fields);
     } else if (answer.status === 401) {
-      this.say("Signed out — kept on this device");
+      this.say(say("signed_out"));
     } else if (answer.status === 409 && body.conflict) {
       this.conflicted(body.conflict);
     } else if (answer.status === 429 || answer.status >= 500) {
-      this.say("Not saved yet — kept on this device; trying again shortly");
+      this.say(say("retrying"));
       this.schedule(Math.max(answer.retryAfter * 1000, RETRY_DELAY));
     } else {
-      this.say("Not saved: " + firstError(body) + " — kept on this device");
+      this.say(say("refused", { reason: firstError(body) }));
     }
   };
 
@@ -256,7 +343,7 @@
       this.local.remove();
     }
     var when = clock(new Date(body.saved_at));
-    this.say("Saved " + when + (body.pending ? " — not published yet" : ""));
+    this.say(say(body.pending ? "saved_pending" : "saved", { time: when }));
     if (body.pending) {
       this.showPending(when, body.pending_version);
     }
@@ -280,7 +367,7 @@
     if (!note) {
       return;
     }
-    note.querySelector(".js-pending-when").textContent = "Unpublished changes from " + when + ".";
+    note.querySelector(".js-pending-when").textContent = say("pending_from", { time: when });
     var version = document.querySelector(".js-publish-pending-version");
     if (version) {
       version.value = String(pendingVersion || "");
@@ -295,15 +382,16 @@
     var theirs = conflict.theirs;
     this.blocked = true;
     this.theirs = theirs;
-    this.say("Not saved — this article changed elsewhere; choose below");
+    this.say(say("conflict"));
     if (!panel) {
       return;
     }
-    var who = theirs.by ? " by " + theirs.by : "";
-    var when = theirs.at ? " at " + clock(new Date(theirs.at)) : "";
+    var values = { name: theirs.by, time: theirs.at ? clock(new Date(theirs.at)) : "" };
+    var saved = theirs.by
+      ? (theirs.at ? "conflict_by_at" : "conflict_by")
+      : (theirs.at ? "conflict_at" : "conflict_plain");
     panel.querySelector(".js-conflict-summary").textContent =
-      "It was saved" + who + when + ", in another tab or on another device. Nothing was " +
-      "overwritten: compare, copy what you need, then choose.";
+      say(saved, values) + " " + say("conflict_choose");
     panel.querySelector(".js-conflict-mine").value = this.snapshot().title + "\n\n" + this.snapshot().body;
     panel.querySelector(".js-conflict-theirs").value = theirs.title + "\n\n" + theirs.body;
     this.revealConflict(panel);
@@ -353,7 +441,7 @@
     this.fill(fields);
     this.saved = this.snapshot();
     this.local.remove();
-    this.say("Showing the current text");
+    this.say(say("showing_current"));
     this.field("body").focus();
   };
 
@@ -371,14 +459,13 @@
     }
     var desk = this;
     banner.querySelector(".js-restore-detail").textContent =
-      "This device kept a copy from " + clock(new Date(copy.at)) +
-      " that differs from the text Folio has (shown below).";
+      say("restore_detail", { time: clock(new Date(copy.at)) });
     banner.hidden = false;
     banner.querySelector(".js-restore-apply").addEventListener("click", function () {
       banner.hidden = true;
       desk.fill(copy.fields);
       desk.changed();
-      desk.say("Restored the copy from this device");
+      desk.say(say("restored"));
       desk.field("body").focus();
     });
     banner.querySelector(".js-restore-discard").addEventListener("click", function () {
@@ -482,7 +569,7 @@
         // Save now, here: no browser dialog, no leaving the editor.
         event.preventDefault();
         if (!desk.dirty()) {
-          desk.say("Saved — nothing new to save");
+          desk.say(say("nothing_new"));
           return;
         }
         desk.save(false);
@@ -494,10 +581,7 @@
 
   // Says why there is no preview; true when trying again later may bring it back.
   function previewFailed(target, error) {
-    target.textContent =
-      error.status === 422
-        ? "This body is too complex to preview; simplify it to publish."
-        : "The preview is paused; it comes back when Folio answers.";
+    target.textContent = say(error.status === 422 ? "preview_too_complex" : "preview_paused");
     return error.status === 429 || !error.status;
   }
 
@@ -532,7 +616,14 @@
       post(form.dataset.previewUrl, data)
         .then(function (result) {
           // The server returns HTML sanitised by the same pipeline that renders articles.
-          target.innerHTML = result.html || '<p class="muted">Nothing to preview yet.</p>';
+          if (result.html) {
+            target.innerHTML = result.html;
+          } else {
+            var nothing = document.createElement("p");
+            nothing.className = "muted";
+            nothing.textContent = say("preview_nothing");
+            target.replaceChildren(nothing);
+          }
           pane.classList.remove("is-empty");
           document.dispatchEvent(new CustomEvent("folio:content-changed"));
         })
@@ -667,20 +758,20 @@
   function format(area, kind) {
     var selected = area.value.slice(area.selectionStart, area.selectionEnd);
     if (kind === "bold") {
-      wrap(area, "**", "**", "bold text");
+      wrap(area, "**", "**", say("bold_text"));
     } else if (kind === "italic") {
-      wrap(area, "_", "_", "italic text");
+      wrap(area, "_", "_", say("italic_text"));
     } else if (kind === "heading") {
       formatHeading(area);
     } else if (kind === "code") {
       if (selected.indexOf("\n") >= 0) {
         wrap(area, "```\n", "\n```", "");
       } else {
-        wrap(area, "`", "`", "code");
+        wrap(area, "`", "`", say("code_text"));
       }
     } else if (kind === "link") {
       var start = area.selectionStart;
-      var label = selected || "link text";
+      var label = selected || say("link_text");
       replaceSelection(area, "[" + label + "](https://)");
       // The address is what is left to type.
       var at = start + label.length + 3;
@@ -725,8 +816,8 @@
     var minutes = line.querySelector(".js-minutes");
     function update() {
       var count = countWords(area.value);
-      words.textContent = count.toLocaleString() + (count === 1 ? " word" : " words");
-      minutes.textContent = readingMinutes(count) + " min read";
+      words.textContent = sayCount("words", count);
+      minutes.textContent = sayCount("minutes", readingMinutes(count));
     }
     area.addEventListener("input", update);
     form.addEventListener("desk:filled", update);
@@ -771,14 +862,14 @@
         }
         // Each message on the file is a whole sentence ("This file is not an image…").
         var messages = body.errors && body.errors.file;
-        reject(new Error(messages ? messages.join(" ") : "The upload failed."));
+        reject(new Error(messages ? messages.join(" ") : say("upload_failed")));
       });
       request.addEventListener("error", function () {
-        reject(new Error("The upload failed: check your connection and try again."));
+        reject(new Error(say("upload_offline")));
       });
       progress.hidden = false;
       progress.value = 0;
-      status.textContent = "Uploading " + file.name + "…";
+      status.textContent = say("uploading", { name: file.name });
       request.send(data);
     });
   }
@@ -864,19 +955,19 @@
       uploadImage(form, file, status, progress)
         .then(function (media) {
           progress.hidden = true;
-          status.textContent = "Uploaded. Add its alt text.";
+          status.textContent = say("uploaded_alt");
           // Kept now: when the dialog closes, Chromium gives the body its focus back
           // with the caret at the very start.
           var start = body.selectionStart;
           var end = body.selectionEnd;
           return askAltText(dialog, media).then(function (alt) {
             if (alt === null) {
-              status.textContent = "Uploaded to My media; not inserted.";
+              status.textContent = say("uploaded_not_inserted");
               body.setSelectionRange(start, end);
               return;
             }
             insertAtCursor(body, "![" + alt + "](" + media.url + ")", start, end);
-            status.textContent = "Image inserted.";
+            status.textContent = say("inserted");
           });
         })
         .catch(function (error) {
@@ -944,7 +1035,7 @@
           image.src = media.path;
           image.alt = "";
           preview.replaceChildren(image);
-          status.textContent = "Cover uploaded; save to keep it.";
+          status.textContent = say("cover_uploaded");
           input.value = "";
           // The autosave and the local copy follow the cover like any other change.
           hidden.dispatchEvent(new Event("change", { bubbles: true }));

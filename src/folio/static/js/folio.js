@@ -2,6 +2,31 @@
 (function () {
   "use strict";
 
+  // Words this file shows, in the page's language: an optional JSON block that base.html
+  // may carry (id "folio-messages-site"); English where it says nothing.
+  var ENGLISH = {
+    confirm: "Are you sure?",
+    favorite: "Favorite",
+    favorited: "Favorited",
+    add_favorite: "Add to favorites",
+    remove_favorite: "Remove from favorites",
+    follow: "Follow",
+    following: "Following",
+  };
+  var messages = null;
+
+  function say(key) {
+    if (messages === null) {
+      var block = document.getElementById("folio-messages-site");
+      try {
+        messages = block ? JSON.parse(block.textContent) : {};
+      } catch (error) {
+        messages = {};
+      }
+    }
+    return typeof messages[key] === "string" ? messages[key] : ENGLISH[key];
+  }
+
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.getAttribute("content") : "";
@@ -39,19 +64,19 @@
           button.setAttribute("aria-pressed", on ? "true" : "false");
           if (form.dataset.kind === "favorite") {
             button.classList.toggle("is-on", on);
-            button.title = on ? "Remove from favorites" : "Add to favorites";
+            button.title = say(on ? "remove_favorite" : "add_favorite");
             var count = button.querySelector(".fav-count");
             if (count) {
               count.textContent = String(data.favorites_count);
             }
             var label = button.querySelector(".fav-label");
             if (label) {
-              label.textContent = on ? "Favorited" : "Favorite";
+              label.textContent = say(on ? "favorited" : "favorite");
             }
           } else {
             var text = button.querySelector(".follow-label");
             if (text) {
-              text.textContent = on ? "Following" : "Follow";
+              text.textContent = say(on ? "following" : "follow");
             }
             button.classList.toggle("button--quiet", on);
             button.classList.toggle("button--outline", !on);
@@ -70,7 +95,7 @@
   // Forms that destroy something ask first.
   function enhanceConfirm(form) {
     form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.dataset.confirm || "Are you sure?")) {
+      if (!window.confirm(form.dataset.confirm || say("confirm"))) {
         event.preventDefault();
       }
     });

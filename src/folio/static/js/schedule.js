@@ -11,6 +11,19 @@
   }
   if (!zone) return;
 
+  // The page's words (its "folio-messages-schedule" block), English as fallback.
+  function browserZoneLabel() {
+    var text = "%(zone)s, your browser's time zone";
+    var block = document.getElementById("folio-messages-schedule");
+    try {
+      var messages = block ? JSON.parse(block.textContent) : {};
+      if (typeof messages.browser_zone === "string") text = messages.browser_zone;
+    } catch (error) {
+      // Malformed: the English stands.
+    }
+    return text.replace("%(zone)s", zone);
+  }
+
   function pad(n) {
     return (n < 10 ? "0" : "") + n;
   }
@@ -39,7 +52,7 @@
     var schedule = document.getElementById("schedule");
     if (schedule && schedule.dataset.timeZoneKnown === "false") {
       schedule.querySelectorAll(".js-zone-name").forEach(function (name) {
-        name.textContent = zone + ", your browser's time zone";
+        name.textContent = browserZoneLabel();
       });
     }
     document.querySelectorAll(".js-time-zone-select").forEach(function (select) {
