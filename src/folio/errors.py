@@ -166,13 +166,14 @@ def error_response(
 
 def _error_lines(errors: Mapping[str, list[str]]) -> list[str]:
     """The error page's list: each field and its messages, in the reader's language."""
-    from folio.web.helpers import field_label, translated_error
+    from folio.i18n.messages import translated
+    from folio.web.helpers import field_label
 
     return [
         gettext(
             "%(label)s %(message)s",
             label=field_label(field),
-            message=", ".join(translated_error(m) for m in messages),
+            message=", ".join(translated(m) for m in messages),
         )
         for field, messages in errors.items()
     ]

@@ -25,7 +25,7 @@ from folio.core.uow import unit_of_work
 from folio.errors import handle_domain_error
 from folio.extensions import csrf, db
 from folio.i18n import N_
-from folio.media.pages import translated
+from folio.i18n.messages import translated
 from folio.security import rate_limit
 from folio.web import bp
 from folio.web.helpers import signed_in_user, wants_json

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
 
 EQUAL, ADDED, REMOVED, SKIPPED = "equal", "added", "removed", "skipped"
@@ -167,8 +168,18 @@ def compare(old: TextVersion, new: TextVersion) -> RevisionDiff:
 # --- showing ------------------------------------------------------------------------------
 
 _SIGNS = {EQUAL: " ", ADDED: "+", REMOVED: "−"}
-_SPOKEN_LINE = {ADDED: "added line: ", REMOVED: "removed line: "}
-_SPOKEN_EDIT = {ADDED: "new version of the line: ", REMOVED: "old version of the line: "}
+
+
+def _spoken_line(op: str) -> str:
+    return gettext("added line:") if op == ADDED else gettext("removed line:")
+
+
+def _spoken_edit(op: str) -> str:
+    return (
+        gettext("new version of the line:") if op == ADDED else gettext("old version of the line:")
+    )
+
+
 _WRAPS = {
     ADDED: Markup("<ins>{spoken}{text}</ins>"),
     REMOVED: Markup("<del>{spoken}{text}</del>"),
@@ -180,17 +191,17 @@ def _hidden(text: str) -> Markup:
 
 
 def _marked(op: str, text: str) -> Markup:
-    spoken = _hidden("added: " if op == ADDED else "removed: ")
+    spoken = _hidden((gettext("added:") if op == ADDED else gettext("removed:")) + " ")
     return _WRAPS[op].format(spoken=spoken, text=text)
 
 
 def _line_html(line: DiffLine) -> Markup:
     if line.op == SKIPPED:
-        noun = "line" if line.skipped == 1 else "lines"
+        unchanged = ngettext("%(num)d unchanged line", "%(num)d unchanged lines", line.skipped)
         return Markup(
             '<div class="diff-line diff-line--skipped"><span class="diff-sign" aria-hidden="true">'
-            '⋯</span><span class="diff-text">{} unchanged {}</span></div>'
-        ).format(line.skipped, noun)
+            '⋯</span><span class="diff-text">{}</span></div>'
+        ).format(unchanged)
     if line.op == EQUAL:
         text = escape(line.text)
     elif line.changed:
@@ -198,9 +209,9 @@ def _line_html(line: DiffLine) -> Markup:
             escape(segment.text) if segment.op == EQUAL else _marked(segment.op, segment.text)
             for segment in line.segments
         ]
-        text = _hidden(_SPOKEN_EDIT[line.op]) + Markup("").join(parts)
+        text = _hidden(_spoken_edit(line.op) + " ") + Markup("").join(parts)
     else:
-        text = _WRAPS[line.op].format(spoken=_hidden(_SPOKEN_LINE[line.op]), text=line.text)
+        text = _WRAPS[line.op].format(spoken=_hidden(_spoken_line(line.op) + " "), text=line.text)
     modifier = f"diff-line--{line.op}" + (" diff-line--edited" if line.changed else "")
     return Markup(
         '<div class="diff-line {}"><span class="diff-sign" aria-hidden="true">{}</span>'

@@ -23,7 +23,7 @@ from folio.articles.revision_models import ArticleRevision
 from folio.core.errors import DomainError, NotFound, ValidationFailed
 from folio.core.uow import current_session, unit_of_work
 from folio.errors import error_response
-from folio.media.pages import translated
+from folio.i18n.messages import translated
 from folio.models import Article, User
 from folio.web import bp
 from folio.web.helpers import no_store, page_number, signed_in_user

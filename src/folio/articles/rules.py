@@ -45,7 +45,7 @@ TAGS_PER_ARTICLE = 10
 SLUG_MAX = 80
 BLANK = N_("can't be blank")
 # Messages with a number in them: "%(count)d" is the limit, and pages translate the
-# message as this template (folio.web.helpers.translated_error).
+# message as this template (folio.i18n.messages.translated).
 TOO_MANY_TAGS = N_("has too many tags (maximum is %(count)d)")
 TAG_TOO_LONG = N_("has a tag that is too long (maximum is %(count)d characters)")
 TOO_LONG = N_("is too long (maximum is %(count)d characters)")

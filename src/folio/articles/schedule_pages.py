@@ -31,7 +31,7 @@ from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
 from folio.i18n import DEFAULT_LOCALE
-from folio.media.pages import translated
+from folio.i18n.messages import translated
 from folio.models import Article, DraftLink, User, now_utc
 from folio.security import rate_limit
 from folio.web import bp

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -89,3 +90,19 @@ def negotiate(
         or supported(default)
         or DEFAULT_LOCALE
     )
+
+
+class Problem(str):
+    """A domain message in English (what the APIs answer) that remembers its msgid and
+    values, so a page can say it in the reader's language: ``gettext(p.msgid, **p.values)``.
+    Numbers are written as English writes them (``1,000``); a page formats its own."""
+
+    msgid: str
+    values: dict[str, Any]
+
+    def __new__(cls, msgid: str, **values: Any) -> Problem:
+        english = {k: f"{v:,}" if isinstance(v, int) else v for k, v in values.items()}
+        problem = super().__new__(cls, msgid % english if values else msgid)
+        problem.msgid = msgid
+        problem.values = values
+        return problem

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
-from functools import lru_cache, wraps
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from flask import (
@@ -29,6 +28,7 @@ from folio.core.uow import current_session, unit_of_work
 from folio.extensions import csrf
 from folio.guards import body_limits
 from folio.i18n import N_
+from folio.i18n.messages import translated
 from folio.media import rules as media_rules
 from folio.media.models import Media, MediaKind
 from folio.media.rules import OVER_QUOTA, USED_BY_MANY
@@ -150,39 +150,6 @@ def _from_object_store(key: str) -> Response:
 
 
 # --- uploading and My media ---------------------------------------------------------------
-
-
-_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
-
-
-@lru_cache(maxsize=256)
-def _template_pattern(template: str) -> re.Pattern[str]:
-    parts = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
-    pattern = "".join(
-        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
-        for index, part in enumerate(parts)
-    )
-    return re.compile(pattern + r"\Z", re.S)
-
-
-def translated(message: str, templates: Iterable[str] = ()) -> str:
-    """A domain message (English, marked with N_ where it is made) in the reader's language.
-
-    A message with a value in it ("is too large: the limit is 20 MB") is no catalog entry
-    itself: it is read back against its ``templates`` ("... %(limit)s"), whose
-    translation gets the same values. The API answers the English as it is.
-    """
-    found = _(message)
-    if found != message:
-        return found
-    for template in templates:
-        if match := _template_pattern(template).match(message):
-            values = {
-                name: int(value) if value.isdigit() else value
-                for name, value in match.groupdict().items()
-            }
-            return _(template, **values)
-    return message
 
 
 _MEDIA_TEMPLATES = (OVER_QUOTA, USED_BY_MANY, TOO_LARGE)

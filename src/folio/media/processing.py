@@ -26,6 +26,8 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
+from folio.i18n import N_, Problem
+
 FORMATS: dict[str, tuple[str, str, str]] = {
     # ours: (MIME type, file extension, Pillow's name)
     "jpeg": ("image/jpeg", "jpg", "JPEG"),
@@ -38,10 +40,10 @@ PILLOW_FORMATS = {"JPEG": "jpeg", "MPO": "jpeg", "PNG": "png", "WEBP": "webp", "
 # The plugins Image.open may try (MPO has none of its own: the JPEG one returns it).
 OPENERS = ["JPEG", "PNG", "WEBP", "GIF"]
 
-NOT_ACCEPTED = "This file is not an image Folio accepts: JPEG, PNG, WebP or GIF."
-UNREADABLE = "This image could not be read: the file is damaged or incomplete."
-TRAILING = "This image has data after its end, which Folio does not accept."
-MARKUP_FOUND = "This image contains markup or script, which Folio does not accept in images."
+NOT_ACCEPTED = N_("This file is not an image Folio accepts: JPEG, PNG, WebP or GIF.")
+UNREADABLE = N_("This image could not be read: the file is damaged or incomplete.")
+TRAILING = N_("This image has data after its end, which Folio does not accept.")
+MARKUP_FOUND = N_("This image contains markup or script, which Folio does not accept in images.")
 
 # Markup a browser or an interpreter would act on, as a tag its tokenizer reads: the name
 # must end in whitespace, "/" or ">". Without that boundary, 4 random bytes of compressed
@@ -148,10 +150,14 @@ def sniff(data: bytes, limits: ImageLimits) -> tuple[str, int, int, int]:
     :class:`ImageRejected` for anything Folio does not store; decodes no pixels.
     """
     if not data:
-        raise ImageRejected("The file is empty.")
+        raise ImageRejected(N_("The file is empty."))
     if len(data) > limits.max_bytes:
         raise ImageRejected(
-            f"The file is too large: the limit is {megabytes(limits.max_bytes)}.", status=413
+            Problem(
+                N_("The file is too large: the limit is %(limit)s."),
+                limit=megabytes(limits.max_bytes),
+            ),
+            status=413,
         )
     fmt = _magic(data)
     if fmt is None:
@@ -163,8 +169,16 @@ def sniff(data: bytes, limits: ImageLimits) -> tuple[str, int, int, int]:
     _check_frames(frames, limits)
     if frames > 1 and frames * width * height > limits.max_animation_pixels:
         raise ImageRejected(
-            f"The animation is too large: {frames} frames of {width}×{height} pixels; the "
-            f"limit is {limits.max_animation_pixels / 1_000_000:g} megapixels in all."
+            Problem(
+                N_(
+                    "The animation is too large: %(frames)s frames of %(width)s×%(height)s "
+                    "pixels; the limit is %(megapixels)s megapixels in all."
+                ),
+                frames=str(frames),
+                width=str(width),
+                height=str(height),
+                megapixels=f"{limits.max_animation_pixels / 1_000_000:g}",
+            )
         )
     # Pillow must read the same thing our walk did (two SOF markers, say, could differ).
     with _reading(), Image.open(BytesIO(data), formats=OPENERS) as im:
@@ -195,14 +209,26 @@ def _check_canvas(width: int, height: int, limits: ImageLimits) -> None:
         raise ImageRejected(UNREADABLE)
     if width * height > limits.max_pixels:
         raise ImageRejected(
-            f"The image is too large: {width}×{height} pixels; the limit is "
-            f"{limits.max_pixels / 1_000_000:g} megapixels."
+            Problem(
+                N_(
+                    "The image is too large: %(width)s×%(height)s pixels; the limit is "
+                    "%(megapixels)s megapixels."
+                ),
+                width=str(width),
+                height=str(height),
+                megapixels=f"{limits.max_pixels / 1_000_000:g}",
+            )
         )
 
 
 def _check_frames(frames: int, limits: ImageLimits) -> None:
     if frames > limits.max_frames:
-        raise ImageRejected(f"The animation has too many frames: the limit is {limits.max_frames}.")
+        raise ImageRejected(
+            Problem(
+                N_("The animation has too many frames: the limit is %(count)s."),
+                count=str(limits.max_frames),
+            )
+        )
 
 
 def _jpeg_header(data: bytes, limits: ImageLimits) -> tuple[int, int, int]:
@@ -348,7 +374,7 @@ def _reading() -> Iterator[None]:
             warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
             yield
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected("The image is too large to process.") from exc
+        raise ImageRejected(N_("The image is too large to process.")) from exc
     except READ_ERRORS as exc:
         raise ImageRejected(UNREADABLE) from exc
 

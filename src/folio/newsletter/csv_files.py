@@ -10,10 +10,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from folio.core.errors import ValidationFailed
-from folio.i18n import N_
+from folio.i18n import N_, Problem
 from folio.models import Subscriber
 from folio.newsletter.models import EMAIL_MAX
-from folio.newsletter.rules import Problem
 
 # A cheap shape check for the request (full validation, ~30 µs an address, runs in the
 # import tasks, where 100,000 rows take no request's time).

@@ -23,6 +23,7 @@ from folio.core.uow import current_session, unit_of_work
 from folio.extensions import csrf
 from folio.guards import body_limits
 from folio.i18n import LOCALE_COOKIE, supported
+from folio.i18n.messages import translated
 from folio.newsletter import csv_files, delivery, links, queries, rules
 from folio.newsletter.forms import ImportForm
 from folio.newsletter.subscribing import NEUTRAL_ANSWER, request_subscription
@@ -52,20 +53,9 @@ def _chosen_language() -> bool:
     return bool(current_user.is_authenticated and supported(current_user.locale))
 
 
-def say(message: str) -> str:
-    """A domain message (English, as the APIs answer it) in the reader's language."""
-    if isinstance(message, rules.Problem):
-        values = {
-            key: format_number(value) if isinstance(value, int) else value
-            for key, value in message.values.items()
-        }
-        return _(message.msgid, **values)
-    return _(message)
-
-
 def _labelled(label: str, message: str) -> str:
     # "is too long" reads "Email address is too long"; a whole sentence stands as it is.
-    text = say(message)
+    text = translated(message)
     return text if text[:1].isupper() else _("%(label)s %(message)s", label=label, message=text)
 
 
@@ -74,7 +64,7 @@ def _subscribe_problem(error: DomainError) -> str:
         return _labelled(_("Email address"), problems[0]) + "."
     if problems := error.errors.get("author"):
         return _labelled(_("Writer"), problems[0]) + "."
-    return say(error.message)
+    return translated(error.message)
 
 
 @bp.post("/newsletter/subscribe")
@@ -256,7 +246,7 @@ def newsletter_import():
             raise DomainError(_import_too_large())
         found = csv_files.read_import(data, int(current_app.config["NEWSLETTER_IMPORT_MAX_ROWS"]))
     except DomainError as error:
-        form.file.errors = [say(m) for m in error.errors.get("file") or [error.message]]
+        form.file.errors = [translated(m) for m in error.errors.get("file") or [error.message]]
         return newsletter_subscribers(form, error.status_code)
     delivery.queue_import(user_id, found.addresses, author_id, bool(form.consent.data))
     flash(_import_message(found, bool(form.consent.data)), "success")

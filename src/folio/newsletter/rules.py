@@ -19,28 +19,12 @@ from sqlalchemy.orm import Session
 from folio.accounts.rules import find_user_by_username, normalise_email
 from folio.core.errors import Forbidden, NotFound, ValidationFailed
 from folio.core.events import record
-from folio.i18n import N_
+from folio.i18n import N_, Problem
 from folio.models import Article, Follow, Send, Subscriber, User, now_utc
 from folio.newsletter import events
 from folio.newsletter.models import EMAIL_MAX, SendStatus
 
 SOURCES = ("form", "api", "import")
-
-
-class Problem(str):
-    """A domain message in English (what the APIs answer) that remembers its msgid and
-    values, so a page can say it in the reader's language: ``gettext(p.msgid, **p.values)``.
-    Numbers are written as English writes them (``1,000``); a page formats its own."""
-
-    msgid: str
-    values: dict[str, Any]
-
-    def __new__(cls, msgid: str, **values: Any) -> Problem:
-        english = {k: f"{v:,}" if isinstance(v, int) else v for k, v in values.items()}
-        problem = super().__new__(cls, msgid % english if values else msgid)
-        problem.msgid = msgid
-        problem.values = values
-        return problem
 
 
 def normalise_address(raw: Any) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -16,6 +15,7 @@ from wtforms import HiddenField
 
 from folio.extensions import csrf
 from folio.guards import body_limits
+from folio.i18n.messages import translated
 from folio.media.uploads import allow_upload_size
 from folio.models import User
 
@@ -61,26 +61,9 @@ def field_label(key: str) -> str:
     return gettext(key.replace("_", " ").capitalize())
 
 
-# One number in a message ("is too long (maximum is 2000 characters)") is looked up as
-# its template ("is too long (maximum is %(count)d characters)", how rules mark it).
-_NUMBER = re.compile(r"\d+")
-
-
-def translated_error(message: str) -> str:
-    """A service's English message (marked with ``N_``) in the reader's language."""
-    translated = gettext(message)
-    if translated != message:
-        return translated
-    numbers = _NUMBER.findall(message)
-    if len(numbers) == 1 and "%" not in message:
-        template = _NUMBER.sub("%(count)d", message)
-        return gettext(template, count=int(numbers[0]))
-    return message
-
-
 def labelled_error(label: str, message: str) -> str:
     """ "can't be blank" reads "Title can't be blank"; a whole sentence stands as it is."""
-    text = translated_error(message)
+    text = translated(message)
     if message[:1].isupper():
         return text
     # A language may put the label elsewhere: the joining is a message of its own.
