@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
 from folio.core.errors import DomainError
 from folio.i18n import N_
@@ -37,6 +37,16 @@ class ArticleForm(FlaskForm):
     # Newsletter: mail the article to subscribers and email-following members on publishing.
     send_email = BooleanField(
         _l("Also send by email to my subscribers when published"), default=True
+    )
+    # The language the article is written in (folio.i18n.language_tag); the choices are
+    # the page's (article_language_choices), the rules check what comes back.
+    language = SelectField(
+        _l("Article language"),
+        description=_l(
+            "What the article is written in, so browsers, screen readers and feed readers"
+            " read it right, whatever language Folio's own pages are in."
+        ),
+        validate_choice=False,
     )
     # Without JavaScript: a picture added at the end of the body when the form is sent.
     image_alt = StringField(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from babel import Locale, UnknownLocaleError
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
@@ -15,7 +16,7 @@ from folio.articles.forms import ArticleForm, split_tags
 from folio.articles.rules import ArticleChanges
 from folio.core.errors import DomainError
 from folio.core.uow import current_session, unit_of_work
-from folio.i18n import N_
+from folio.i18n import DEFAULT_LOCALE, N_
 from folio.media.models import MediaKind
 from folio.media.pages import media_json, receive_file, uploaded_file
 from folio.media.variants import key_of_url, media_path
@@ -89,6 +90,30 @@ def editor_messages() -> dict[str, object]:
     }
 
 
+# Languages a writer is offered for an article, by BCP 47 tag; any other stored tag is
+# offered too (folio.i18n.language_tag keeps what /api/v1 accepts).
+ARTICLE_LANGUAGES = (
+    "ar", "ca", "cs", "da", "de", "el", "en", "es", "eu", "fi", "fr", "ga", "gl", "he",
+    "hi", "hu", "id", "it", "ja", "ko", "nb", "nl", "pl", "pt", "pt-BR", "ro", "ru", "sv",
+    "tr", "uk", "vi", "zh-Hans", "zh-Hant",
+)  # fmt: skip
+
+
+def article_language_choices(current: str | None) -> list[tuple[str, str]]:
+    """The editor's language choices, each named in the reader's language."""
+    reader = get_locale() or Locale.parse(DEFAULT_LOCALE)
+    tags = set(ARTICLE_LANGUAGES) | ({current} if current else set())
+    named = []
+    for tag in tags:
+        try:
+            name = Locale.parse(tag, sep="-").get_display_name(reader) or tag
+        except (ValueError, UnknownLocaleError):
+            name = tag  # a tag Babel does not know (still a valid BCP 47 tag)
+        named.append((tag, name[:1].upper() + name[1:]))
+    site = _("Not set: the site's language")
+    return [("", site), *sorted(named, key=lambda pair: pair[1].casefold())]
+
+
 def editor_page(
     form: ArticleForm,
     article: Article | None,
@@ -97,6 +122,7 @@ def editor_page(
     conflict: autosave.EditConflict | None = None,
 ):
     pending = autosave.find_pending(current_session(), article) if article else None
+    form.language.choices = article_language_choices(form.language.data)
     return (
         render_template(
             "web/editor.html",
@@ -123,6 +149,7 @@ def _editor_form(article: Article) -> ArticleForm:
             "tags": ", ".join(text.tags),
             "cover_image": text.cover_image or "",
             "send_email": article.send_email,
+            "language": article.language or "",
             "version": str(text.version),
             "pending_version": str(text.pending_version or ""),
         }
@@ -229,6 +256,7 @@ def new_article():
                 publish=action == "publish",
                 cover_image=form.cover_image.data or None,
                 send_email=_send_email(form, default=True),
+                language=form.language.data or None,
             )
     except DomainError as error:
         apply_errors(form, error.errors)
@@ -271,6 +299,8 @@ def edit_article(slug: str):
         "tags": split_tags(form.tags.data),
         "cover_image": form.cover_image.data or None,
     }
+    if "language" in request.form:
+        changes["language"] = form.language.data
     if not article.is_published and _SEND_EMAIL_SHOWN in request.form:
         # Shown until publishing: a published article has been mailed already.
         changes["send_email"] = _send_email(form, default=article.send_email)
