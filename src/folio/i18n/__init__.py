@@ -49,6 +49,21 @@ def language_tag(value: str | None) -> str | None:
     return "-".join(tidy)
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@lru_cache(maxsize=256)
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A regular expression that reads a message made from ``template`` back into its
+    values: "was not fetched: %(reason)s" matches "was not fetched: timed out"."""
+    parts = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
+    pattern = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+        for index, part in enumerate(parts)
+    )
+    return re.compile(pattern + r"\Z", re.S)
+
+
 def N_(message: str) -> str:  # noqa: N802 - the name gettext's tools look for
     """Mark ``message`` for the catalogs without translating it where it is written."""
     return message

@@ -14,24 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 from flask_babel import format_number, gettext
 
-from folio.i18n import Problem
+from folio.i18n import Problem, template_pattern
 
-_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 _NUMBER = re.compile(r"\d+")
-
-
-@lru_cache(maxsize=256)
-def _template_pattern(template: str) -> re.Pattern[str]:
-    parts = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
-    pattern = "".join(
-        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
-        for index, part in enumerate(parts)
-    )
-    return re.compile(pattern + r"\Z", re.S)
 
 
 def translated(message: str, templates: Iterable[str] = ()) -> str:
@@ -46,7 +34,7 @@ def translated(message: str, templates: Iterable[str] = ()) -> str:
     if found != message:
         return found
     for template in templates:
-        if match := _template_pattern(template).match(message):
+        if match := template_pattern(template).match(message):
             values = {
                 name: int(value) if value.isdigit() else value
                 for name, value in match.groupdict().items()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from folio.i18n import N_
+from folio.i18n import N_, template_pattern
 
 CREATED, SKIPPED, FAILED = "created", "skipped", "failed"
 DRY_RUN_WORDS = {CREATED: "will be created", SKIPPED: "will be skipped", FAILED: "will fail"}
@@ -67,25 +67,15 @@ REASONS = (
     GHOST_STATUS_AS_DRAFT,
     STOPPED_PART_WAY,
 )
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # Values that are messages themselves (an error's), translated in turn.
 _NESTED = frozenset({"error"})
-
-
-def _pattern(wording: str) -> re.Pattern[str]:
-    parts = _PLACEHOLDER.split(wording)
-    text = "".join(
-        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
-        for index, part in enumerate(parts)
-    )
-    return re.compile(f"^{text}$", re.DOTALL)
 
 
 # The most specific wording first: "was not fetched: the server answered 404" before
 # "was not fetched: <anything>".
 _PATTERNS = sorted(
-    ((wording, _pattern(wording)) for wording in REASONS if "%(" in wording),
-    key=lambda found: -len(_PLACEHOLDER.sub("", found[0])),
+    ((wording, template_pattern(wording)) for wording in REASONS if "%(" in wording),
+    key=lambda found: -len(re.sub(r"%\(\w+\)s", "", found[0])),
 )
 
 
@@ -108,7 +98,7 @@ def comment_title(author: str | None) -> str:
     return COMMENT_BY % {"author": author} if author else BY_SOMEONE
 
 
-_COMMENT_BY = _pattern(COMMENT_BY)
+_COMMENT_BY = template_pattern(COMMENT_BY)
 
 
 def comment_title_words(title: str, translate: Callable[..., str]) -> str:
