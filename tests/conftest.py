@@ -196,6 +196,7 @@ def _reset_between_tests(application: Flask) -> None:
     from folio.extensions import cache, limiter
 
     application.extensions.pop("folio_outbox", None)
+    application.extensions.pop("folio_cards", None)  # cards drawn under another config
     # One Limiter instance serves every app, and an app a test built with limits on
     # switched it on: put this app's setting back.
     limiter.enabled = bool(application.config.get("RATELIMIT_ENABLED", True))

@@ -181,3 +181,18 @@ def test_dates_are_written_in_the_reader_language(app: Flask) -> None:
             assert timeago(now - timedelta(hours=3), now) == "hace 3 horas"
             assert fulldate(now).startswith("2 de diciembre de 2026, 15:00")
             assert timeago(now - timedelta(seconds=20), now) == "ahora mismo"
+
+
+def test_a_mail_in_another_language_leaves_the_page_in_the_readers(app: Flask) -> None:
+    """The request's catalog is looked up once, but force_locale (a mail in the
+    recipient's language) still switches it, and leaving it switches back."""
+    from folio.i18n.current import gettext
+
+    now = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        assert gettext("Sign in") == SIGN_IN["es"]
+        with force_locale("de"):
+            assert gettext("Sign in") == SIGN_IN["de"]
+            assert timeago(now - timedelta(hours=3), now) == "vor 3 Stunden"
+        assert gettext("Sign in") == SIGN_IN["es"]
+        assert timeago(now - timedelta(hours=3), now) == "hace 3 horas"

@@ -449,10 +449,13 @@ def article_extras(article: Any) -> dict[str, Any]:
     session = current_session()
     user = viewer()
     moderator = user is not None and (user.id == article.author_id or user.is_admin)
-    counts = queries.reaction_counts(session, article.id)
+    counts = queries.reaction_counts(session, article.id, with_held=moderator)
+    replies = (
+        queries.remote_comments(session, article.id, with_held=moderator) if counts["reply"] else []
+    )
     return {
         "likes": counts["like"],
         "boosts": counts["announce"],
-        "replies": queries.remote_comments(session, article.id, with_held=moderator),
+        "replies": replies,
         "moderator": moderator,
     }

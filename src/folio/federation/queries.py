@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from folio.federation.models import (
@@ -32,18 +32,24 @@ def not_blocked() -> ColumnElement[bool]:
     )
 
 
-def reaction_counts(session: Session, article_id: int) -> dict[str, int]:
-    rows = session.execute(
-        select(RemoteReaction.kind, func.count())
+def reaction_counts(session: Session, article_id: int, *, with_held: bool) -> dict[str, int]:
+    """Likes, announces and the replies a reader may see, counted in one statement: most
+    articles have none, and then the article page needs nothing more."""
+    visible = RemoteComment.state.in_(("visible", "held") if with_held else ("visible",))
+    reactions = (
+        select(RemoteReaction.kind.label("kind"), func.count().label("n"))
         .join(RemoteActor, RemoteActor.id == RemoteReaction.remote_actor_id)
-        .where(
-            RemoteReaction.article_id == article_id,
-            not_blocked(),
-        )
+        .where(RemoteReaction.article_id == article_id, not_blocked())
         .group_by(RemoteReaction.kind)
     )
-    counts = {"like": 0, "announce": 0}
-    counts.update({kind: int(n) for kind, n in rows})
+    replies = (
+        select(literal("reply").label("kind"), func.count().label("n"))
+        .select_from(RemoteComment)
+        .join(RemoteActor, RemoteActor.id == RemoteComment.remote_actor_id)
+        .where(RemoteComment.article_id == article_id, visible, not_blocked())
+    )
+    counts = {"like": 0, "announce": 0, "reply": 0}
+    counts.update({kind: int(n) for kind, n in session.execute(union_all(reactions, replies))})
     return counts
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel
 from flask_login import current_user
 
 from folio.i18n import DEFAULT_LOCALE, LOCALE_COOKIE, LOCALES, negotiate, supported
+from folio.i18n.current import install_template_callables, reader_language
 
 babel = Babel()
 
@@ -63,7 +64,9 @@ def locale_for_environ(environ: dict[str, Any], default: str | None) -> str:
 
 
 def _template_globals() -> dict[str, Any]:
-    return {"current_locale": str(get_locale() or DEFAULT_LOCALE), "interface_locales": LOCALES}
+    reader = reader_language()
+    current = reader.identifier if reader is not None else DEFAULT_LOCALE
+    return {"current_locale": current, "interface_locales": LOCALES}
 
 
 def _vary_on_language(response: Response) -> Response:
@@ -79,5 +82,6 @@ def init_i18n(app: Flask) -> None:
         # An unsupported site default ("fr", "xx") would translate nothing: English.
         app.config["BABEL_DEFAULT_LOCALE"] = supported(configured) or DEFAULT_LOCALE
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_time_zone)
+    install_template_callables(app)
     app.context_processor(_template_globals)
     app.after_request(_vary_on_language)

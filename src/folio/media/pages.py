@@ -54,6 +54,7 @@ from folio.media.variants import (
 )
 from folio.security import rate_limit
 from folio.web import bp
+from folio.web.filters import avatar_tone, initials
 from folio.web.helpers import no_store, signed_in_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -279,6 +280,17 @@ def cover_picture(article: Any, hero: bool = False, lazy: bool = True) -> Markup
     sizes = HERO_SIZES if hero else CARD_SIZES
     html = picture_html(media_rules.picture_of(cover), "", sizes, lazy=lazy)
     return Markup(html)  # noqa: S704 - built from escaped parts by picture_html
+
+
+@bp.app_template_global("avatar")
+def avatar(user: Any, size: str = "md") -> Markup:
+    """An uploaded picture, else initials. An image_url on another site is not drawn (the
+    CSP loads images from Folio and its storage only); the APIs still hand it out."""
+    if getattr(user, "avatar_key", None):
+        return avatar_image(user, size)
+    return Markup(
+        '<span class="avatar avatar--{} avatar--tone{}" aria-hidden="true">{}</span>'
+    ).format(size, avatar_tone(user), initials(user))
 
 
 @bp.app_template_global("avatar_image")

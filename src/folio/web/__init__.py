@@ -22,5 +22,5 @@ from folio.imports import pages as import_pages  # noqa: E402, F401
 from folio.media import pages as media_pages  # noqa: E402, F401
 from folio.newsletter import pages as newsletter_pages  # noqa: E402, F401
 from folio.stats import pages as stats_pages  # noqa: E402, F401
-from folio.web import actions, filters, views  # noqa: E402, F401
+from folio.web import actions, cards, filters, views  # noqa: E402, F401
 from folio.webhooks import pages as webhook_pages  # noqa: E402, F401

@@ -12,14 +12,14 @@ from typing import Any
 
 from babel import Locale, dates
 from babel.numbers import format_decimal
-from flask import Response, current_app, g, has_app_context, has_request_context, request, url_for
-from flask_babel import get_locale, get_timezone, gettext
+from flask import Response, current_app, g, has_request_context, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from folio.articles.markdown import table_of_contents
 from folio.errors import face
 from folio.i18n import DEFAULT_LOCALE
+from folio.i18n.current import current_locale, gettext, reader_language
 from folio.models import Article, User
 from folio.web import bp
 
@@ -28,13 +28,40 @@ _DAY = 24 * 3600
 
 
 def _locale() -> Locale:
-    return get_locale() or Locale.parse(DEFAULT_LOCALE)
+    return current_locale()
 
 
 def _in_reader_zone(value: datetime) -> datetime:
     # The reader's zone (their setting, else the site's): folio.i18n.setup.
-    zone = get_timezone() if has_app_context() else None
-    return value.astimezone(zone or UTC)
+    reader = reader_language()
+    return value.astimezone((reader.zone if reader is not None else None) or UTC)
+
+
+def _reader_key() -> tuple[str, Any]:
+    reader = reader_language()
+    return (reader.identifier, reader.zone) if reader is not None else (DEFAULT_LOCALE, None)
+
+
+# Babel's formatting is the costliest part of a list page's cards (two dates each, ~50 µs;
+# bench/README.md): the same (moment, language, zone) always reads the same, so each
+# process remembers the last few thousand. Relative times are remembered by the unit and
+# count Babel rounds to, which is all its wording depends on.
+_DATES_MAX = 4096
+_TIMEDELTA_UNITS = tuple(seconds for _unit, seconds in dates.TIMEDELTA_UNITS)
+
+
+def _remembered(memo: dict[Any, str], key: Any, make: Any) -> str:
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= _DATES_MAX:
+            memo.clear()
+        found = memo[key] = make()
+    return found
+
+
+_timeago_memo: dict[Any, str] = {}
+_fulldate_memo: dict[Any, str] = {}
+_shortdate_memo: dict[Any, str] = {}
 
 
 def timeago(value: datetime | None, now: datetime | None = None) -> str:
@@ -47,8 +74,16 @@ def timeago(value: datetime | None, now: datetime | None = None) -> str:
         return gettext("just now")
     if _DAY <= seconds < 2 * _DAY:
         return gettext("yesterday")
-    return dates.format_timedelta(
-        -timedelta(seconds=seconds), threshold=1, add_direction=True, locale=_locale()
+    # format_timedelta(threshold=1) names the first unit the delta reaches one of, with
+    # the count rounded as it rounds it.
+    unit = next(s for s in _TIMEDELTA_UNITS if seconds / s >= 1)
+    key = (_reader_key()[0], unit, round(seconds / unit))
+    return _remembered(
+        _timeago_memo,
+        key,
+        lambda: dates.format_timedelta(
+            -timedelta(seconds=seconds), threshold=1, add_direction=True, locale=_locale()
+        ),
     )
 
 
@@ -56,6 +91,10 @@ def fulldate(value: datetime | None) -> str:
     """ "1 May 2026, 14:00 CEST": the date, the time and the zone the reader reads in."""
     if value is None:
         return ""
+    return _remembered(_fulldate_memo, (value, *_reader_key()), lambda: _fulldate(value))
+
+
+def _fulldate(value: datetime) -> str:
     local, locale = _in_reader_zone(value), _locale()
     zone = dates.format_datetime(local, "z", tzinfo=local.tzinfo, locale=locale)
     day = dates.format_date(local, "long", locale=locale)
@@ -65,7 +104,21 @@ def fulldate(value: datetime | None) -> str:
 def shortdate(value: datetime | None) -> str:
     if value is None:
         return ""
-    return dates.format_date(_in_reader_zone(value), "medium", locale=_locale())
+    return _remembered(
+        _shortdate_memo,
+        (value, *_reader_key()),
+        lambda: dates.format_date(_in_reader_zone(value), "medium", locale=_locale()),
+    )
+
+
+def when(value: datetime) -> Markup:
+    """A moment as readers see it: "3 hours ago", with the full date on hover.
+
+    A Python global rather than a macro: list pages draw one per card, and a Jinja macro
+    call costs several times what this does (bench/README.md)."""
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        value.isoformat(), fulldate(value), timeago(value)
+    )
 
 
 def article_html(article: Article) -> Markup:
@@ -106,6 +159,7 @@ bp.add_app_template_filter(initials, "initials")
 bp.add_app_template_filter(filesize, "filesize")
 bp.add_app_template_filter(sections, "sections")
 bp.add_app_template_filter(avatar_tone, "avatar_tone")
+bp.add_app_template_global(when, "when")
 
 
 def this_url(**changes: Any) -> str:

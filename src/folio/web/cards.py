@@ -1,0 +1,105 @@
+"""Article cards, remembered as HTML by what they show.
+
+A list page draws twenty cards, and drawing them was most of a page's cost even when the
+public page cache missed (bench/README.md, issue 21). A card shows the same HTML for the
+same article fields, author, language, time zone, relative date and page it links back
+to, so each process remembers the cards it drew lately under exactly those values: an
+edit, a new favorite count, another language or an hour passing makes a new key, and
+nothing needs invalidating. Cards drawn for a signed-in reader carry a CSRF token and
+their own flags: they are never remembered.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from flask import current_app, request
+from markupsafe import Markup
+
+from folio.i18n.current import reader_language
+from folio.web import bp
+from folio.web.filters import timeago
+
+CARDS_MAX = 2000
+_EXTENSION = "folio_cards"
+
+
+class CardMemo:
+    """The last ``limit`` cards one process drew, least recently used out first."""
+
+    def __init__(self, limit: int = CARDS_MAX) -> None:
+        self.limit = limit
+        self._cards: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Markup | None:
+        with self._lock:
+            card = self._cards.get(key)
+            if card is not None:
+                self._cards.move_to_end(key)
+            return card
+
+    def keep(self, key: tuple[Any, ...], card: Markup) -> Markup:
+        with self._lock:
+            self._cards[key] = card
+            while len(self._cards) > self.limit:
+                self._cards.popitem(last=False)
+        return card
+
+    def __len__(self) -> int:
+        return len(self._cards)
+
+
+def card_memo() -> CardMemo:
+    memo = current_app.extensions.get(_EXTENSION)
+    if memo is None:
+        memo = current_app.extensions[_EXTENSION] = CardMemo()
+    return memo
+
+
+def card_key(item: Any, signed_in: bool, here: str, *options: Any) -> tuple[Any, ...] | None:
+    """Everything the card macro reads, or None when the card is the reader's own."""
+    if signed_in:
+        return None
+    article = item.article
+    author = article.author
+    cover = article.cover
+    reader = reader_language()
+    shown = article.published_at or article.updated_at
+    return (
+        request.script_root,
+        here,
+        options,
+        reader.identifier if reader else None,
+        reader.zone if reader else None,
+        timeago(shown),
+        article.id,
+        article.slug,
+        article.title,
+        article.description,
+        article.status,
+        article.published_at,
+        article.updated_at,
+        article.word_count,
+        article.favorites_count,
+        tuple(article.tag_names),
+        (cover.id, cover.original_key) if cover is not None else None,
+        author.username,
+        author.name,
+        author.avatar_key,
+    )
+
+
+def remembered_card(key: tuple[Any, ...] | None) -> Markup | None:
+    return card_memo().get(key) if key is not None else None
+
+
+def keep_card(key: tuple[Any, ...] | None, card: Markup) -> Markup:
+    return card_memo().keep(key, card) if key is not None else card
+
+
+bp.add_app_template_global(card_key, "card_key")
+bp.add_app_template_global(remembered_card, "remembered_card")
+bp.add_app_template_global(keep_card, "keep_card")
