@@ -36,10 +36,13 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = 2
 
 # Recycle each worker after about this many requests, so a slow leak (in our code or a
-# library) never grows without bound. The jitter spreads the restarts so that the
-# workers do not all restart at once.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 200))
+# library) never grows without bound. Rarely: a restart re-imports the app (~1 s of CPU,
+# one worker fewer meanwhile), and at cached speeds (~2,000 requests a second per worker)
+# the old 2,000 restarted a worker every second. A worker's memory is flat over 100,000
+# requests (bench/README.md), so a million (minutes at full load, days at ordinary load)
+# costs nothing measurable. The jitter keeps the workers from restarting together.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 1_000_000))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 50_000))
 
 # The app is imported in each worker, not in the master (preload_app off): no database
 # pool or Redis connection can be shared across a fork, and a replaced worker starts

@@ -7,6 +7,14 @@ wrk.headers["Accept"] = os.getenv("BENCH_ACCEPT") or "*/*"
 if auth and auth ~= "" then
   wrk.headers["Authorization"] = auth
 end
+-- BENCH_HEADERS: more headers, one "Name: value" per line (a cookie, Accept-Language,
+-- If-None-Match).
+for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
+  local name, value = string.match(line, "^([^:]+):%s*(.*)$")
+  if name then
+    wrk.headers[name] = value
+  end
+end
 
 
 done = function(summary, latency, requests)
