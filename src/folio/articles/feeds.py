@@ -6,6 +6,7 @@ anonymous readers) and answer ``If-None-Match``/``If-Modified-Since`` with a 304
 
 from __future__ import annotations
 
+import operator
 import re
 from datetime import UTC, datetime
 
@@ -24,6 +25,7 @@ from folio.web import bp
 FEED_SIZE = 20
 # Pygments' token spans: their classes need the site's stylesheet, which no reader has.
 _HIGHLIGHT_SPAN = re.compile(r'<span class="hl-[\w-]+">([^<]*)</span>')
+_span_text = operator.itemgetter(1)
 
 
 def _atom(items: list[ArticleListing], *, title: str, self_url: str, page_url: str) -> Response:
@@ -51,13 +53,15 @@ def _atom(items: list[ArticleListing], *, title: str, self_url: str, page_url: s
 
 def _feed_html(body_html: str) -> Markup:
     """An article's HTML as a CDATA section: a third shorter than escaped text."""
-    plain = _HIGHLIGHT_SPAN.sub(r"\1", body_html)
+    # A function, not r"\1": Python 3.11 expands a template in Python, twice as slow.
+    plain = _HIGHLIGHT_SPAN.sub(_span_text, body_html) if 'class="hl-' in body_html else body_html
     return Markup("<![CDATA[" + plain.replace("]]>", "]]]]><![CDATA[>") + "]]>")  # noqa: S704 - sanitised HTML, in CDATA
 
 
 def atom_time(value: datetime) -> str:
     """RFC 3339 to the second, as feeds write it (``2026-12-03T16:26:29Z``)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: cheaper, and a feed writes 41 of them.
+    return value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def _latest(filters: ArticleFilter) -> list[ArticleListing]:
