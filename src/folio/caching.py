@@ -1,9 +1,9 @@
 """A shared cache of public reads, invalidated by every write that could change them.
 
-What is cached: the home page, article, tag, profile and search pages, and the anonymous
-article lists, single articles and tag lists of both APIs (``CACHED_ENDPOINTS``), for GET
-requests that carry no session or remember cookie, no ``Authorization`` header, no
-``Origin`` and no conditional headers.
+What is cached: the home page, article, tag, profile and search pages, the Atom feeds, and
+the anonymous article lists, single articles and tag lists of both APIs
+(``CACHED_ENDPOINTS``), for GET requests that carry no session or remember cookie, no
+``Authorization`` header and no ``Origin``.
 Nothing personal can be stored: a request that could be someone's is never served from
 nor stored in the cache, and a response is stored only if it is a 200 that leaves the
 session untouched (no CSRF token, no flash message), sets no cookie, was checked against
@@ -27,6 +27,12 @@ again without the Redis round trip for ``PUBLIC_CACHE_LOCAL_SECONDS`` after it l
 the generation, as a proxy's micro-cache would: a write through another instance shows
 to anonymous readers of this one at most that long later; a write through this process
 forgets the copies at once. ``0`` turns it off.
+
+Conditional requests: every stored response carries a strong ``ETag`` (the view's own, or
+a digest of the body). A request with ``If-None-Match`` or ``If-Modified-Since`` is
+answered from the current entry, a 304 with the headers the 200 has, less the body's
+(:func:`not_modified`); on a miss the view renders the whole response, which is stored and
+then compared. An entry of an older generation never answers, so no 304 outlives a write.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, current_app, has_app_context, request, session
-from werkzeug.http import parse_cookie
+from werkzeug.http import parse_cookie, parse_date, parse_etags, unquote_etag
 
 from folio.core import totals
 from folio.core.events import DomainEvent, subscribe
@@ -59,6 +65,9 @@ CACHED_ENDPOINTS = frozenset(
         "web.tag",
         "web.profile",
         "web.search",
+        "web.atom",
+        "web.profile_atom",
+        "web.tag_atom",
         "articles.Articles",
         "articles.ArticleItem",
         "tags.Tags",
@@ -76,8 +85,24 @@ _SHAREABLE = "folio.public_cache.shareable"
 # Made afresh for every response, never stored with a body.
 _PER_RESPONSE = frozenset({"x-request-id", "x-folio-cache", "set-cookie", "date"})
 # Request headers that make a request someone's, or ask for something else than the
-# shared answer (a 304, CORS headers for one origin).
-_BYPASS = ("HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_ORIGIN")
+# shared answer (CORS headers for one origin).
+_BYPASS = ("HTTP_AUTHORIZATION", "HTTP_ORIGIN")
+# A miss answers these itself, from the entry it stores (the view sees none of them).
+_CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+# What a 304 leaves out: werkzeug's entity headers (remove_entity_headers, as a Flask 304
+# sends them), without its per-header cost on the hot path.
+_BODY_HEADERS = frozenset(
+    {
+        "allow",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-md5",
+        "content-range",
+        "content-type",
+        "last-modified",
+    }
+)
 
 StartResponse = Callable[..., Any]
 
@@ -101,6 +126,42 @@ def invalidate() -> None:
         # The write itself must not fail for the cache: pages may be stale for at most
         # CACHE_DEFAULT_TIMEOUT seconds.
         log.warning("could not invalidate the public cache", exc_info=True)
+
+
+def not_modified(environ: dict[str, Any], etag: str | None, last_modified: str | None) -> bool:
+    """Whether a GET's ``If-None-Match`` or ``If-Modified-Since`` names the representation
+    with these validators (RFC 9110 13.1.2, 13.1.3): then the answer is a 304.
+
+    ``If-None-Match`` wins when both are sent, compared weakly as the RFC says. A date
+    must equal ``Last-Modified`` exactly (nginx's default), not merely be later: a list's
+    newest entry can go back in time when it is deleted. Headers that do not parse never
+    match.
+    """
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        if not etag:
+            return False
+        if if_none_match == etag:  # what a reader sends back, without parsing
+            return True
+        return parse_etags(if_none_match).contains_weak(unquote_etag(etag)[0])
+    since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    if since is None or not last_modified:
+        return False
+    if since == last_modified:
+        return True
+    asked = parse_date(since)
+    return asked is not None and asked == parse_date(last_modified)
+
+
+def _validators(headers: Iterable[tuple[str, str]]) -> tuple[str | None, str | None]:
+    etag = last_modified = None
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "etag":
+            etag = value
+        elif lowered == "last-modified":
+            last_modified = value
+    return etag, last_modified
 
 
 class LocalCopies:
@@ -236,6 +297,7 @@ class PublicCache:
         started: float,
     ) -> list[bytes]:
         _generation, status, headers, body = stored
+        status, headers, body = _conditional_answer(environ, status, headers, body)
         request_id = uuid.uuid4().hex
         start_response(status, [*headers, ("X-Request-ID", request_id), ("X-Folio-Cache", "hit")])
         if self.log_json:
@@ -257,14 +319,21 @@ class PublicCache:
     def _store_after(
         self, environ: dict[str, Any], start_response: StartResponse, backend: Any
     ) -> Iterable[bytes]:
+        # A conditional miss is answered once the whole response is known (it may be a 304).
+        conditions = {name: environ[name] for name in _CONDITIONAL if name in environ}
         sent: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             sent["status"], sent["headers"] = status, headers
+            if conditions and exc_info is None:
+                return _unwritable
             return start_response(status, headers, exc_info)
 
         body_iter = self.wsgi_app(environ, capture)
+        environ.update(conditions)  # the view did not see them (_defer_conditions)
         if not environ.get(_SHAREABLE):
+            if conditions and "status" in sent:
+                start_response(sent["status"], sent["headers"])
             return body_iter
         try:
             body = b"".join(body_iter)
@@ -282,7 +351,29 @@ class PublicCache:
             return [body]
         if self.local.enabled:
             self.local.keep(key, entry)
+        if conditions:
+            status, headers, body = _conditional_answer(
+                environ, sent["status"], sent["headers"], body
+            )
+            start_response(status, headers)
         return [body]
+
+
+def _conditional_answer(
+    environ: dict[str, Any], status: str, headers: list[tuple[str, str]], body: bytes
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The stored 200, or the 304 it becomes for a request that already holds it: the
+    same headers (ETag, Cache-Control, Vary, ...) less those describing the body."""
+    if not any(name in environ for name in _CONDITIONAL):
+        return status, headers, body
+    if not not_modified(environ, *_validators(headers)):
+        return status, headers, body
+    kept = [(name, value) for name, value in headers if name.lower() not in _BODY_HEADERS]
+    return "304 Not Modified", kept, b""
+
+
+def _unwritable(data: bytes) -> None:
+    raise RuntimeError("the public cache sends a conditional miss itself; no write()")
 
 
 def _key(environ: dict[str, Any], default_locale: str | None) -> str:
@@ -306,6 +397,14 @@ def _key(environ: dict[str, Any], default_locale: str | None) -> str:
     return f"folio:public:v4:{digest}"
 
 
+def _defer_conditions() -> None:
+    # A cached endpoint renders the full response on a miss: the middleware stores it and
+    # answers the request's conditions from it (so a 304 is never what gets stored).
+    if _PENDING in request.environ and request.endpoint in CACHED_ENDPOINTS:
+        for name in _CONDITIONAL:
+            request.environ.pop(name, None)
+
+
 def _mark_shareable(response: Response) -> Response:
     """Tell the middleware whether this miss may be stored for everyone."""
     if _PENDING not in request.environ or request.endpoint not in CACHED_ENDPOINTS:
@@ -322,6 +421,7 @@ def _mark_shareable(response: Response) -> Response:
         and "private" not in cache_control
     ):
         request.environ[_SHAREABLE] = True
+        response.add_etag()  # unless the view has its own; strong, a digest of the body
     return response
 
 
@@ -351,6 +451,7 @@ def init_caching(app: Flask) -> None:
     # after_request hooks run last-registered first: _mark_shareable sees the view's own
     # headers before the other hooks add theirs, _refuse_rate_limited sees the final ones.
     app.after_request_funcs.setdefault(None, []).insert(0, _refuse_rate_limited)
+    app.before_request(_defer_conditions)
     app.after_request(_mark_shareable)
     app.wsgi_app = PublicCache(app, app.wsgi_app)  # type: ignore[method-assign]
     subscribe(forget_public_reads)

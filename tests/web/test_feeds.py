@@ -80,3 +80,28 @@ def test_robots_txt(client: FlaskClient) -> None:
     body = response.get_data(as_text=True)
     assert "Disallow: /admin" in body
     assert "Sitemap: http://localhost/sitemap.xml" in body
+
+
+def test_feed_content_survives_a_cdata_end_and_leaves_out_highlight_classes(
+    client: FlaskClient, session: Session
+) -> None:
+    link = '[link](https://example.com "a ]]> title")'
+    body = f"Before ]]> after & <b> {link}\n\n```python\nx = 1\n```\n"
+    ArticleFactory(title="Tricky", body=body)
+    response = client.get("/atom.xml")
+    root = ET.fromstring(response.data)  # noqa: S314
+    content = root.findtext(f"{ATOM}entry/{ATOM}content") or ""
+    assert "Before ]]&gt; after &amp; &lt;b&gt;" in content
+    assert 'title="a ]]&gt; title"' in content
+    assert '<code class="language-python">x = 1' in content
+    assert "hl-" not in content  # the site's stylesheet classes, which no reader has
+    assert response.headers["ETag"]
+    assert response.headers["Last-Modified"]
+
+
+def test_a_cdata_end_in_html_is_split_so_the_feed_stays_well_formed() -> None:
+    from folio.articles.feeds import _feed_html
+
+    section = str(_feed_html('<a title="]]>">x</a>'))
+    root = ET.fromstring(f"<content>{section}</content>")  # noqa: S314
+    assert root.text == '<a title="]]>">x</a>'
