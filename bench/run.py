@@ -415,7 +415,7 @@ class InProcess:
 
 def deep_cursor(app: InProcess, page: int) -> str | None:
     """Follow /api/v1/articles's next links to the given page; None when there is none."""
-    path = f"/api/v1/articles?limit={PAGE_SIZE}"
+    path = f"/api/v1/articles?page_size={PAGE_SIZE}"
     for _ in range(page - 1):
         status, _count, data = app.request(path)
         if status != 200 or not isinstance(data, dict):
@@ -439,10 +439,10 @@ def _next_link(data: dict[str, Any]) -> str | None:
                     return str(inner[name])
             cursor = inner.get("next_cursor") or inner.get("cursor")
             if isinstance(cursor, str):
-                return f"/api/v1/articles?limit={PAGE_SIZE}&cursor={cursor}"
+                return f"/api/v1/articles?page_size={PAGE_SIZE}&cursor={cursor}"
     cursor = data.get("next_cursor") or data.get("cursor")
     if isinstance(cursor, str):
-        return f"/api/v1/articles?limit={PAGE_SIZE}&cursor={cursor}"
+        return f"/api/v1/articles?page_size={PAGE_SIZE}&cursor={cursor}"
     return None
 
 
@@ -468,9 +468,9 @@ def endpoints(meta: dict[str, Any], deep_v1: str | None) -> list[Endpoint]:
         Endpoint("home (signed in)", "/", "signed page", auth="reader", scheme="Cookie"),
         Endpoint(
             "/api/v1/articles",
-            f"/api/v1/articles?limit={PAGE_SIZE}",
+            f"/api/v1/articles?page_size={PAGE_SIZE}",
             "anon",
-            sized="/api/v1/articles?limit={limit}",
+            sized="/api/v1/articles?page_size={limit}",
         ),
         Endpoint(
             "/api/articles",
