@@ -400,10 +400,13 @@ def _ranked(
     matched = search.matching_article_ids(session, filters.query or "")
     if matched is None:
         return _Ranked(array("q"), 0)
-    ids = array("q", session.scalars(_ranked_ids_statement(shape, matched), params))
+    # Only the ids a page needs come back (at least the kept ones), with the total.
+    wanted = {**params, "ranked_limit": max(needed, search.KEPT_RESULTS)}
+    rows = session.execute(_ranked_ids_statement(shape, matched), wanted).all()
+    ranked = _Ranked(array("q", (row.id for row in rows)), rows[0].total if rows else 0)
     if key is not None:
-        totals.TOTALS.put(key, _Ranked(ids[: search.KEPT_RESULTS], len(ids)))
-    return _Ranked(ids, len(ids))
+        totals.TOTALS.put(key, _Ranked(ranked.ids[: search.KEPT_RESULTS], ranked.total))
+    return ranked
 
 
 def _listings(
@@ -598,14 +601,17 @@ def _rows_by_id_statement(shape: _ListShape) -> Select[Any]:
 
 
 def _ranked_ids_statement(shape: _ListShape, matched: tuple[Any, Any]) -> Select[Any]:
-    """The ids of every ranked match that passes the list's filters, best first (then
-    newest): the full-text subquery and index entries, no whole article row."""
+    """The first ``ranked_limit`` ids of the ranked matches that pass the list's filters,
+    best first (then newest), each with how many there are: the full-text subquery and
+    index entries, no whole article row."""
     rank_subquery, rank = matched
+    columns: list[Any] = [Article.id, func.count().over().label("total")]
     return (
-        select(Article.id)
+        select(*columns)
         .join(rank_subquery, rank_subquery.c.article_id == Article.id)
         .where(*_conditions(shape))
         .order_by(rank, _sort_time(shape).desc(), Article.id.desc())
+        .limit(bindparam("ranked_limit", type_=Integer))
     )
 
 
