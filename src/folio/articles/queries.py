@@ -2,8 +2,9 @@
 
 The listing statements differ per database (tag names aggregated with ``json_group_array``
 on SQLite, ``json_agg`` on PostgreSQL; full-text ranks from ``search``); each list shape
-is built once and run with bound values. Totals and deep-page positions may be kept for
-a few seconds (``core.totals``); every domain event that changes public data forgets them.
+is built once and run with bound values. Totals, deep-page positions and search rankings
+may be kept for a few seconds (``core.totals``); every domain event that changes public
+data forgets them.
 """
 
 from __future__ import annotations
