@@ -2,8 +2,9 @@
 
 The listing statements differ per database (tag names aggregated with ``json_group_array``
 on SQLite, ``json_agg`` on PostgreSQL; full-text ranks from ``search``); each list shape
-is built once and run with bound values. Totals and deep-page positions may be kept for
-a few seconds (``core.totals``); every domain event that changes public data forgets them.
+is built once and run with bound values. Totals, deep-page positions and search rankings
+may be kept for a few seconds (``core.totals``); every domain event that changes public
+data forgets them.
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ from __future__ import annotations
 import functools
 import json
 import re
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Integer,
     Select,
     String,
-    Subquery,
     and_,
     bindparam,
     exists,
@@ -31,7 +31,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer, joinedload, selectinload
-from sqlalchemy.sql import operators
 
 from folio.articles import reading, search
 from folio.articles.permissions import can_view
@@ -158,6 +157,15 @@ class ArticlePage:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    """A search's matches, best first: the first ids (all, or ``search.KEPT_RESULTS``
+    when kept) and how many there are."""
+
+    ids: array[int]
+    total: int
+
+
 # --- reading ------------------------------------------------------------------------------
 
 
@@ -273,15 +281,15 @@ def list_articles(
         return ArticlePage([], 0, offset, limit)
     database = _database_key(session)
     shape, params = _shape_and_params(session, viewer_id, filters, limit, offset, after, with_body)
+    if filters.query is not None:
+        page = _search_page(session, shape, params, filters, viewer_id, offset, limit)
+        return page if with_total else replace(page, total=0)
     position_key = None
     lead = 0
     if offset >= DEEP_OFFSET and not shape.after and not filters.mine and filters.query is None:
         position_key = ("position", database, filters, viewer_id)
         shape, lead = _start_at_kept_position(shape, params, position_key, offset, limit)
-    statements = _statements(session, shape, filters.query)
-    if statements is None:
-        return ArticlePage([], 0, offset, limit)
-    stmt, count_stmt = statements
+    stmt, count_stmt = _memoised_statements(shape)
     items = _listings(session, stmt, params, shape)
     if position_key is not None:
         _keep_positions(items, position_key, offset, limit, lead)
@@ -348,17 +356,58 @@ def _start_at_kept_position(
     return shape, 1
 
 
-def _statements(
-    session: Session, shape: _ListShape, query: str | None
-) -> tuple[Select[Any], Select[Any]] | None:
-    """The page and count statements; None when a search matches nothing."""
-    if query is None:
-        return _memoised_statements(shape)
-    matched = search.matching_article_ids(session, query)
+def _search_page(
+    session: Session,
+    shape: _ListShape,
+    params: dict[str, object],
+    filters: ArticleFilter,
+    viewer_id: int | None,
+    offset: int,
+    limit: int,
+) -> ArticlePage:
+    """A page of search results, best first: the ranked ids (one statement, kept like a
+    total; see ``search``), then only the page's rows, by id."""
+    terms = search.search_terms(filters.query or "")
+    if not terms:
+        return ArticlePage([], 0, offset, limit)
+    # Kept per search words, not per spelling; a writer's own drafts are never kept.
+    normalised = replace(filters, query=" ".join(terms))
+    key = None
+    if not filters.mine:
+        key = ("search", _database_key(session), normalised, viewer_id if filters.feed else None)
+    ranked = _ranked(session, shape, params, normalised, key, needed=offset + limit)
+    page_ids = list(ranked.ids[offset : offset + limit])
+    if not page_ids:
+        return ArticlePage([], ranked.total, offset, limit)
+    rows = _listings(session, _rows_by_id_statement(shape), {**params, "ids": page_ids}, shape)
+    position = {article_id: index for index, article_id in enumerate(page_ids)}
+    rows.sort(key=lambda item: position[item.article.id])
+    return ArticlePage(rows, ranked.total, offset, limit)
+
+
+def _ranked(
+    session: Session,
+    shape: _ListShape,
+    params: dict[str, object],
+    filters: ArticleFilter,
+    key: tuple[Any, ...] | None,
+    needed: int,
+) -> _Ranked:
+    """The ranked ids of a search, kept if ``key``; ranked again when a page lies past
+    the kept ones."""
+    kept = totals.TOTALS.get(key) if key is not None else None
+    if isinstance(kept, _Ranked) and len(kept.ids) >= min(needed, kept.total):
+        return kept
+    matched = search.matching_article_ids(session, filters.query or "")
     if matched is None:
-        return None
-    # Ranked lists are built per query: the ranking subquery carries the terms.
-    return _page_statement(shape, matched), _count_statement(shape, matched[0])
+        return _Ranked(array("q"), 0)
+    # Only the ids a page needs come back (at least the kept ones), with the total.
+    wanted = {**params, "ranked_limit": max(needed, search.KEPT_RESULTS)}
+    rows = session.execute(_ranked_ids_statement(shape, matched), wanted).all()
+    ranked = _Ranked(array("q", (row.id for row in rows)), rows[0].total if rows else 0)
+    if key is not None:
+        totals.TOTALS.put(key, _Ranked(ranked.ids[: search.KEPT_RESULTS], ranked.total))
+    return ranked
 
 
 def _listings(
@@ -497,9 +546,7 @@ def _tag_names_column(dialect: str) -> Any:
     )
 
 
-def _page_statement(
-    shape: _ListShape, matched: tuple[Subquery, ColumnElement[float]] | None = None
-) -> Select[Any]:
+def _page_statement(shape: _ListShape) -> Select[Any]:
     conditions = _conditions(shape)
     sort_time = _sort_time(shape)
     id_col = Article.id
@@ -508,31 +555,27 @@ def _page_statement(
     # deep OFFSET or a feed over 200 authors sorted every full row). Only the page's rows
     # are then loaded, with their authors, tag names and the viewer's flags. Still one
     # statement.
-    limit = bindparam("limit", type_=Integer)
-    keys: list[Any] = [Article.id.label("id")]
-    rank = None
-    if matched is not None:
-        rank_subquery, rank = matched
-        keys.append(rank_subquery.c.rank.label("rank"))
-    picked = select(*keys).where(*conditions)
-    if rank is not None:
-        picked = picked.join(rank_subquery, rank_subquery.c.article_id == Article.id)
-        picked = picked.order_by(rank, sort_time.desc(), id_col.desc())
-    else:
-        if shape.after:
-            after_time = bindparam("after_time", type_=sort_time.type)
-            after_id = bindparam("after_id", type_=Integer)
-            picked = picked.where(
-                # The plain bound lets the index range start at the cursor on every backend.
-                sort_time <= after_time,
-                or_(sort_time < after_time, and_(sort_time == after_time, id_col < after_id)),
-            )
-        picked = picked.order_by(sort_time.desc(), id_col.desc())
-    picked = picked.limit(limit)
+    picked = select(Article.id.label("id")).where(*conditions)
+    if shape.after:
+        after_time = bindparam("after_time", type_=sort_time.type)
+        after_id = bindparam("after_id", type_=Integer)
+        picked = picked.where(
+            # The plain bound lets the index range start at the cursor on every backend.
+            sort_time <= after_time,
+            or_(sort_time < after_time, and_(sort_time == after_time, id_col < after_id)),
+        )
+    picked = picked.order_by(sort_time.desc(), id_col.desc())
+    picked = picked.limit(bindparam("limit", type_=Integer))
     if not shape.after:
         picked = picked.offset(bindparam("offset", type_=Integer))
     page_ids = picked.subquery("page")
+    stmt = _rows_statement(shape).join(page_ids, page_ids.c.id == Article.id)
+    return stmt.order_by(sort_time.desc(), id_col.desc())
 
+
+def _rows_statement(shape: _ListShape) -> Select[Any]:
+    """Whole article rows as lists show them: authors, covers, tag names, the viewer's
+    flags; no body unless ``with_body``."""
     columns: list[Any] = [Article, _tag_names_column(shape.dialect).label("tag_names")]
     if shape.viewer:
         viewer_id = bindparam("viewer_id", type_=Integer)
@@ -541,11 +584,7 @@ def _page_statement(
             Follow.follower_id == viewer_id, Follow.followee_id == Article.author_id
         )
         columns += [favorited.label("favorited"), following.label("following")]
-    stmt = select(*columns).join(page_ids, page_ids.c.id == Article.id)
-    if rank is not None:
-        stmt = stmt.order_by(_in_direction_of(rank, page_ids.c.rank))
-    stmt = stmt.order_by(sort_time.desc(), id_col.desc())
-    stmt = stmt.options(joinedload(Article.author), joinedload(Article.cover))
+    stmt = select(*columns).options(joinedload(Article.author), joinedload(Article.cover))
     if not shape.with_body:
         stmt = stmt.options(
             defer(Article.body, raiseload=True), defer(Article.body_html, raiseload=True)
@@ -553,11 +592,32 @@ def _page_statement(
     return stmt
 
 
-def _count_statement(shape: _ListShape, rank_subquery: Subquery | None = None) -> Select[Any]:
-    count_stmt = select(func.count()).select_from(Article).where(*_conditions(shape))
-    if rank_subquery is not None:
-        count_stmt = count_stmt.join(rank_subquery, rank_subquery.c.article_id == Article.id)
-    return count_stmt
+@functools.lru_cache(maxsize=64)
+def _rows_by_id_statement(shape: _ListShape) -> Select[Any]:
+    """The rows of a page of search results, by id (bound as ``ids``). The list's filters
+    are checked again: kept ids may be a few seconds old (an article since unpublished
+    elsewhere is left out, not shown)."""
+    ids = bindparam("ids", type_=Integer, expanding=True)
+    return _rows_statement(shape).where(Article.id.in_(ids), *_conditions(shape))
+
+
+def _ranked_ids_statement(shape: _ListShape, matched: tuple[Any, Any]) -> Select[Any]:
+    """The first ``ranked_limit`` ids of the ranked matches that pass the list's filters,
+    best first (then newest), each with how many there are: the full-text subquery and
+    index entries, no whole article row."""
+    rank_subquery, rank = matched
+    columns: list[Any] = [Article.id, func.count().over().label("total")]
+    return (
+        select(*columns)
+        .join(rank_subquery, rank_subquery.c.article_id == Article.id)
+        .where(*_conditions(shape))
+        .order_by(rank, _sort_time(shape).desc(), Article.id.desc())
+        .limit(bindparam("ranked_limit", type_=Integer))
+    )
+
+
+def _count_statement(shape: _ListShape) -> Select[Any]:
+    return select(func.count()).select_from(Article).where(*_conditions(shape))
 
 
 @functools.lru_cache(maxsize=256)
@@ -568,11 +628,6 @@ def _memoised_statements(shape: _ListShape) -> tuple[Select[Any], Select[Any]]:
     of a list's time; reused, SQLAlchemy's compiled cache is hit with nothing rebuilt.
     """
     return _page_statement(shape), _count_statement(shape)
-
-
-def _in_direction_of(order: Any, column: Any) -> Any:
-    """``column`` sorted the way ``order`` (an ``asc()`` or ``desc()`` clause) sorts."""
-    return column.desc() if getattr(order, "modifier", None) is operators.desc_op else column.asc()
 
 
 def _published_ids() -> Select[int]:

@@ -8,6 +8,11 @@ Only the newest ``MAX_CANDIDATES`` matches are ranked (and counted): a word that
 articles contain would otherwise rank, and on PostgreSQL re-read, every one of 100,000
 rows per request (measured: 0.45 s on SQLite, 30 s on PostgreSQL with an expression
 index; see bench/README.md). Narrower queries, the usual kind, are ranked in full.
+
+One ranking answers a search's every page and its total: ``articles.queries`` reads the
+ids of the ranked matches in one statement (no article row is joined for it) and keeps
+the first ``KEPT_RESULTS`` of them like a list total (``core.totals``: a few seconds,
+forgotten by every write), so later pages and repeated searches load their rows by id.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ PG_SEARCH_INDEX = "ix_articles_search"
 # ranking reads it instead of re-parsing every matching body.
 PG_SEARCH_COLUMN = "search_vector"
 MAX_CANDIDATES = 1000
+# Ranked ids kept per search: ten pages of twenty (8 bytes each; a deeper page re-ranks).
+KEPT_RESULTS = 200
 
 
 def is_search_object(name: str | None) -> bool:

@@ -6,8 +6,8 @@ on PostgreSQL for 100,000 published articles (bench/README.md). Totals may there
 by up to ``ttl`` seconds; a write through the same process forgets them at once. With
 ``ttl`` 0 (the default, and the tests') every total is counted.
 
-The same map keeps where deep pages start (``articles.queries.list_articles``), popular tags and
-the tag count, with the same lag and the same forgetting.
+The same map keeps where deep pages start (``articles.queries.list_articles``), the ranked ids
+of searches, popular tags and the tag count, with the same lag and the same forgetting.
 """
 
 from __future__ import annotations
