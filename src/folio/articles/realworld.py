@@ -35,12 +35,12 @@ def _listing(user: User, article: Article) -> ArticleListing:
 
 def _article_list(user: User | None, filters: ArticleFilter) -> Response:
     limit, offset = page_args()
-    page = article_queries.list_articles(
+    page = article_queries.list_article_views(
         current_session(), user, filters, limit=limit, offset=offset
     )
     return jsonify(
         {
-            "articles": [shapes.article(item, with_body=False) for item in page.items],
+            "articles": [shapes.article_summary(item) for item in page.items],
             "articlesCount": page.total,
         }
     )
