@@ -121,3 +121,38 @@ def test_a_list_costs_the_same_few_statements_at_any_size(
         assert response.headers.get("X-Folio-Cache") != "hit"
         counts[limit] = counted.count
     assert counts == {1: statements, 20: statements}
+
+
+def test_with_the_cache_on_a_reader_gets_the_shared_list_with_their_own_flags(
+    app_overrides: dict[str, Any],
+    client: FlaskClient,
+    alice: Account,
+    bob: Account,
+    two_readers: dict[str, str],
+    count_queries: Any,
+) -> None:
+    if not app_overrides["PUBLIC_CACHE"]:
+        pytest.skip("the shared list exists only with the public cache on")
+    carol, dave = two_readers["carol"], two_readers["dave"]
+    anonymous = client.get("/api/articles")
+    assert anonymous.headers["X-Folio-Cache"] == "miss"
+
+    with count_queries() as counted:
+        alice_list = client.get("/api/articles", headers=alice.headers)
+    # The token's user and the flags: the list itself came from the public cache.
+    assert counted.count == 2
+    assert _flags(alice_list) == {carol: (True, False, 1), dave: (False, True, 1)}
+    assert alice_list.get_json()["articlesCount"] == anonymous.get_json()["articlesCount"]
+
+    # A write makes the shared list stale: the next read is built afresh, flags included.
+    client.post(f"/api/articles/{dave}/favorite", headers=alice.headers)
+    with count_queries() as counted:
+        after = client.get("/api/articles", headers=alice.headers)
+    assert counted.count == 3
+    assert _flags(after) == {carol: (True, False, 1), dave: (True, True, 2)}
+    assert _flags(client.get("/api/articles", headers=bob.headers)) == {
+        carol: (False, True, 1),
+        dave: (True, False, 2),
+    }
+    # A bad page size is still refused, whether or not a shared list exists.
+    assert client.get("/api/articles?limit=x", headers=alice.headers).status_code == 422

@@ -26,8 +26,10 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer, joinedload, selectinload
@@ -221,6 +223,30 @@ def listing_of(session: Session, viewer: User | None, article: Article) -> Artic
         favorited=is_favorited(session, viewer, article),
         following=social.is_following(session, viewer, article.author_id),
     )
+
+
+def viewer_flags(
+    session: Session, viewer: User, slugs: Iterable[str], usernames: Iterable[str]
+) -> tuple[set[str], set[str]]:
+    """Which of these articles ``viewer`` favorited and which of these authors they
+    follow, in one statement on the primary keys of favorites and follows.
+
+    :returns: the favorited slugs and the followed usernames.
+    """
+    favorited = (
+        select(literal("favorite").label("kind"), Article.slug.label("name"))
+        .join(Favorite, Favorite.article_id == Article.id)
+        .where(Favorite.user_id == viewer.id, Article.slug.in_(list(slugs)))
+    )
+    followed = (
+        select(literal("follow").label("kind"), User.username.label("name"))
+        .join(Follow, Follow.followee_id == User.id)
+        .where(Follow.follower_id == viewer.id, User.username.in_(list(usernames)))
+    )
+    found: dict[str, set[str]] = {"favorite": set(), "follow": set()}
+    for kind, name in session.execute(union_all(favorited, followed)):
+        found[kind].add(name)
+    return found["favorite"], found["follow"]
 
 
 def is_favorited(session: Session, viewer: User | None, article: Article) -> bool:
