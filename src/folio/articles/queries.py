@@ -233,20 +233,30 @@ def viewer_flags(
 
     :returns: the favorited slugs and the followed usernames.
     """
+    params = {"viewer_id": viewer.id, "slugs": list(slugs), "usernames": list(usernames)}
+    found: dict[str, set[str]] = {"favorite": set(), "follow": set()}
+    for kind, name in session.execute(_viewer_flags_statement(), params):
+        found[kind].add(name)
+    return found["favorite"], found["follow"]
+
+
+@functools.cache
+def _viewer_flags_statement() -> Any:
+    # Built once: constructing the union and its cache key cost more than running it.
+    viewer_id = bindparam("viewer_id", type_=Integer)
     favorited = (
         select(literal("favorite").label("kind"), Article.slug.label("name"))
         .join(Favorite, Favorite.article_id == Article.id)
-        .where(Favorite.user_id == viewer.id, Article.slug.in_(list(slugs)))
+        .where(Favorite.user_id == viewer_id)
+        .where(Article.slug.in_(bindparam("slugs", expanding=True)))
     )
     followed = (
         select(literal("follow").label("kind"), User.username.label("name"))
         .join(Follow, Follow.followee_id == User.id)
-        .where(Follow.follower_id == viewer.id, User.username.in_(list(usernames)))
+        .where(Follow.follower_id == viewer_id)
+        .where(User.username.in_(bindparam("usernames", expanding=True)))
     )
-    found: dict[str, set[str]] = {"favorite": set(), "follow": set()}
-    for kind, name in session.execute(union_all(favorited, followed)):
-        found[kind].add(name)
-    return found["favorite"], found["follow"]
+    return union_all(favorited, followed)
 
 
 def is_favorited(session: Session, viewer: User | None, article: Article) -> bool:
