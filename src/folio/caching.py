@@ -405,6 +405,39 @@ def _defer_conditions() -> None:
             request.environ.pop(name, None)
 
 
+def stored_anonymous_body(environ: dict[str, Any]) -> bytes | None:
+    """The JSON body the public cache holds for this URL as an anonymous reader gets it,
+    if it is fresh (stored under the current generation), else None.
+
+    For a signed-in read that differs from the anonymous one only in the viewer's own
+    flags: the view overlays them instead of building the list again. The entry is read
+    as the middleware reads it (this worker's copy, else one round trip).
+    """
+    app = current_app
+    if not app.config.get("PUBLIC_CACHE") or app.debug:
+        return None
+    local: LocalCopies | None = app.extensions.get(_LOCAL)
+    key = _key(environ, app.config.get("BABEL_DEFAULT_LOCALE"))
+    now = local.clock() if local is not None else 0.0
+    entry = local.get(key, now) if local is not None and local.enabled else None
+    if entry is None:
+        try:
+            current, stored = app.extensions["cache"][cache].get_many(GENERATION_KEY, key)
+            current = int(current or 0)
+        except Exception:
+            log.warning("could not read the public cache", exc_info=True)
+            return None
+        entry = stored if stored is not None and stored[0] == current else None
+        if local is not None and local.enabled:
+            local.saw(current, now, key, entry)
+    if entry is None or not entry[1].startswith("200"):
+        return None
+    headers = {name.lower(): value for name, value in entry[2]}
+    if "content-encoding" in headers or headers.get("content-type") != "application/json":
+        return None
+    return bytes(entry[3])
+
+
 def _mark_shareable(response: Response) -> Response:
     """Tell the middleware whether this miss may be stored for everyone."""
     if _PENDING not in request.environ or request.endpoint not in CACHED_ENDPOINTS:

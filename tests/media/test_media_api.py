@@ -223,6 +223,28 @@ def test_a_cover_must_be_one_of_my_uploads(client: FlaskClient, alice: Writer, b
     assert [item["slug"] for item in listed["items"]] == [slug]
 
 
+def test_lists_show_the_cover_and_avatar_as_the_article_does(
+    client: FlaskClient, alice: Writer
+) -> None:
+    # Lists build their entries from columns, not from the article: the same document.
+    cover = _upload(client, alice, photo((800, 600)))
+    api_upload(client, alice, photo(), "me.jpg", "/api/v1/me/avatar", "PUT")
+    body = {**DRAFT, "cover_image": cover["url"], "publish": True}
+    slug = client.post("/api/v1/articles", json=body, headers=alice.headers).get_json()["slug"]
+
+    single = client.get(f"/api/v1/articles/{slug}").get_json()
+    listed = client.get("/api/v1/articles").get_json()["items"]
+    realworld = client.get(f"/api/articles/{slug}").get_json()["article"]
+    realworld_listed = client.get("/api/articles").get_json()["articles"]
+
+    assert listed[0]["cover_image"] == single["cover_image"]
+    assert listed[0]["cover_image"] == {"url": cover["url"], "width": 800, "height": 600}
+    assert listed[0]["author"] == single["author"]
+    del realworld["body"]
+    assert realworld_listed == [realworld]
+    assert realworld["author"]["image"].startswith("http://localhost/media/avatars/")
+
+
 # --- avatars ---------------------------------------------------------------------------------
 
 

@@ -57,12 +57,12 @@ def _list(
 ) -> list[ArticleView]:
     limit, offset = page_window(pagination)
     after = decode_cursor(args.get("cursor"))
-    result = article_queries.list_articles(
+    result = article_queries.list_article_views(
         current_session(), viewer, filters, limit=limit, offset=offset, after=after
     )
     pagination.item_count = result.total
     pagination.next_cursor = encode_cursor(result.next_cursor)
-    return [ArticleView.of(item, with_body=False) for item in result.items]
+    return result.items
 
 
 def _answer(listing: ArticleListing, status: int = 200, **headers: str) -> Any:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Integer,
     bindparam,
     exists,
     func,
@@ -56,7 +57,7 @@ def reaction_counts(session: Session, article_id: int, *, with_held: bool) -> di
 def _reaction_counts_statement(with_held: bool) -> CompoundSelect:
     # Built once per process: every article page asks it, and building the statement cost
     # more than running it (bench/README.md).
-    article_id = bindparam("article_id")
+    article_id = bindparam("article_id", type_=Integer)
     visible = RemoteComment.state.in_(("visible", "held") if with_held else ("visible",))
     reactions = (
         select(RemoteReaction.kind.label("kind"), func.count().label("n"))

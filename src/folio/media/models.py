@@ -77,7 +77,12 @@ class Media(Base):
 
     @property
     def original_key(self) -> str:
-        return f"{self.folder}/{self.content_hash}/{self.original_name}"
+        return self.original_key_of(self.kind, self.content_hash, self.format)
+
+    @staticmethod
+    def original_key_of(kind: str, content_hash: str, format: str) -> str:
+        """The original's storage key from its columns (lists read them without a Media)."""
+        return f"{KIND_FOLDERS[kind]}/{content_hash}/original.{EXTENSIONS[format]}"
 
     def key(self, name: str) -> str:
         return f"{self.folder}/{self.content_hash}/{name}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from folio.articles.queries import ArticleListing
+from folio.articles.queries import ArticleListing, ArticleView
 from folio.media.uploads import public_url
 from folio.models import Comment, User
 
@@ -17,7 +17,11 @@ def timestamp(value: datetime) -> str:
 
 def image(account: User) -> str | None:
     """An uploaded avatar's absolute URL, else the image URL the user gave, else null."""
-    return public_url(account.avatar_key) or account.image_url or None
+    return _image(account.avatar_key, account.image_url)
+
+
+def _image(avatar_key: str | None, image_url: str | None) -> str | None:
+    return public_url(avatar_key) or image_url or None
 
 
 def user(account: User, token: str) -> dict[str, Any]:
@@ -58,6 +62,28 @@ def article(listing: ArticleListing, *, with_body: bool = True) -> dict[str, Any
     if with_body:
         data["body"] = item.body
     return data
+
+
+def article_summary(view: ArticleView) -> dict[str, Any]:
+    """A list's entry (no body), from the read model a list query builds: the same
+    document as ``article(listing, with_body=False)``."""
+    author = view.author
+    return {
+        "slug": view.slug,
+        "title": view.title,
+        "description": view.description,
+        "tagList": list(view.tags),
+        "createdAt": timestamp(view.published_at or view.created_at),
+        "updatedAt": timestamp(view.updated_at),
+        "favorited": view.favorited,
+        "favoritesCount": view.favorites_count,
+        "author": {
+            "username": author.username,
+            "bio": author.bio or None,
+            "image": _image(author.avatar_key, author.image_url),
+            "following": author.following,
+        },
+    }
 
 
 def comment(item: Comment, following: bool) -> dict[str, Any]:
