@@ -10,8 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import flask_jwt_extended
+import pytest
 from flask.testing import FlaskClient
+from flask_jwt_extended import decode_token
 
+from folio.auth import tokens
 from tests.realworld.helpers import Account
 
 ARTICLE = {
@@ -75,3 +79,33 @@ def test_favoriting_and_unfavoriting(
     # The token (two), the article and its tags, whether it is a favorite, the follow flag;
     # a change adds the favorite row and the count (UPDATE ... RETURNING: not read back).
     assert (len(added), len(again), len(removed)) == (8, 6, 7), (added, again, removed)
+
+
+class TestTokenChecks:
+    @pytest.fixture
+    def app_overrides(self) -> dict[str, Any]:
+        return {"RATELIMIT_ENABLED": True}
+
+    def test_a_write_verifies_its_token_once(
+        self,
+        client: FlaskClient,
+        alice: Account,
+        bob: Account,
+        make_article: Callable[..., str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # The rate limiter's account key and the view both read the token (a comment is
+        # limited per account): its signature is checked once.
+        slug = make_article(bob)
+        verified: list[str] = []
+
+        def counting(encoded: str, *args: Any, **kwargs: Any) -> Any:
+            verified.append(encoded)
+            return decode_token(encoded, *args, **kwargs)
+
+        monkeypatch.setattr(flask_jwt_extended, "decode_token", counting)
+        monkeypatch.setattr(tokens, "decode_token", counting)
+        body = {"comment": {"body": "Verified once"}}
+        response = client.post(f"/api/articles/{slug}/comments", json=body, headers=alice.headers)
+        assert response.status_code == 201
+        assert verified == [alice.token]
