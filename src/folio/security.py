@@ -134,7 +134,7 @@ def request_account() -> str | None:
     """The account this request acts for or names, as an opaque key (or None)."""
     from flask_login import current_user
 
-    from folio.auth.tokens import bearer_token
+    from folio.auth.tokens import bearer_token, verified_claims
 
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
@@ -144,10 +144,8 @@ def request_account() -> str | None:
         except Exception:  # noqa: S112 - another face's header shape; try the next
             continue
         if token:
-            from flask_jwt_extended import decode_token
-
             try:
-                return f"user:{decode_token(token)['sub']}"
+                return f"user:{verified_claims(token)['sub']}"
             except Exception:  # an invalid token: the view answers 401
                 return None
     sources: list[Any] = [request.form]

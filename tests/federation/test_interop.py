@@ -21,7 +21,6 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from folio import create_app
@@ -44,22 +43,10 @@ class Instance:
     app: Flask
     url: str
 
-    def run(self, work: Callable[[], Any], attempts: int = 3) -> Any:
-        """``work`` in this instance's app context (no request: deliveries go at once).
-
-        Outside a request a transaction begins deferred (folio.database), so on SQLite a
-        write here can lose its lock upgrade to this instance's own server thread
-        ("database is locked", at once): the rolled-back work is tried again.
-        """
-        for attempt in range(attempts):
-            with self.app.app_context():
-                try:
-                    return work()
-                except OperationalError as error:
-                    if "database is locked" not in str(error) or attempt == attempts - 1:
-                        raise
-            time.sleep(0.2)
-        raise AssertionError("unreachable")
+    def run(self, work: Callable[[], Any]) -> Any:
+        """``work`` in this instance's app context (no request: deliveries go at once)."""
+        with self.app.app_context():
+            return work()
 
     def count(self, model: type) -> int:
         return self.run(lambda: db.session.scalar(select(func.count()).select_from(model)))

@@ -196,12 +196,16 @@ def _loaded(stmt: Select[Article]) -> Select[Article]:
     )
 
 
-def get_article(session: Session, viewer: User | None, slug: str) -> Article:
-    """The article with this slug, with its author and tags loaded.
+def get_article(
+    session: Session, viewer: User | None, slug: str, *, related: bool = True
+) -> Article:
+    """The article with this slug, with its author and tags loaded (unless not
+    ``related``: a write that needs the row only, such as a comment on it).
 
     :raises NotFound: no such article, or a draft the viewer may not see.
     """
-    article = session.scalar(_loaded(select(Article).where(Article.slug == slug)))
+    stmt = select(Article).where(Article.slug == slug)
+    article = session.scalar(_loaded(stmt) if related else stmt)
     if article is None or not can_view(viewer, article):
         raise NotFound("article")
     return article
@@ -224,11 +228,14 @@ def get_listing(session: Session, viewer: User | None, slug: str) -> ArticleList
     return listing_of(session, viewer, get_article(session, viewer, slug))
 
 
-def listing_of(session: Session, viewer: User | None, article: Article) -> ArticleListing:
-    """``article`` with the viewer's favorited and following flags (after a write, too)."""
+def listing_of(
+    session: Session, viewer: User | None, article: Article, *, favorited: bool | None = None
+) -> ArticleListing:
+    """``article`` with the viewer's favorited and following flags (after a write, too:
+    ``favorited`` when the write just settled it)."""
     return ArticleListing(
         article,
-        favorited=is_favorited(session, viewer, article),
+        favorited=is_favorited(session, viewer, article) if favorited is None else favorited,
         following=social.is_following(session, viewer, article.author_id),
     )
 

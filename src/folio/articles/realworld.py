@@ -32,8 +32,8 @@ from folio.security import rate_limit
 TAGS_SHOWN = 100
 
 
-def _listing(user: User, article: Article) -> ArticleListing:
-    return article_queries.listing_of(current_session(), user, article)
+def _listing(user: User, article: Article, *, favorited: bool | None = None) -> ArticleListing:
+    return article_queries.listing_of(current_session(), user, article, favorited=favorited)
 
 
 def _article_list(user: User | None, filters: ArticleFilter) -> Response:
@@ -155,7 +155,7 @@ def favorite(slug: str) -> Response:
     article = articles.favorite_article(
         current_session(), user, article_queries.get_article(current_session(), user, slug)
     )
-    payload = {"article": shapes.article(_listing(user, article))}
+    payload = {"article": shapes.article(_listing(user, article, favorited=True))}
     return jsonify(payload)
 
 
@@ -166,7 +166,7 @@ def unfavorite(slug: str) -> Response:
     article = articles.unfavorite_article(
         current_session(), user, article_queries.get_article(current_session(), user, slug)
     )
-    payload = {"article": shapes.article(_listing(user, article))}
+    payload = {"article": shapes.article(_listing(user, article, favorited=False))}
     return jsonify(payload)
 
 
@@ -186,7 +186,7 @@ def list_comments(slug: str) -> Response:
 @transactional
 def add_comment(slug: str) -> tuple[Response, int]:
     user = actor()
-    article = article_queries.get_article(current_session(), user, slug)
+    article = article_queries.get_article(current_session(), user, slug, related=False)
     fields = text_fields(body_object("comment"), ("body",))
     comment = comments.add_comment(current_session(), user, article, fields.get("body"))
     payload = {"comment": shapes.comment(comment, following=False)}

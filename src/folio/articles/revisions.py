@@ -146,6 +146,7 @@ def keep_revision(
     editing_session: str | None = None,
     *,
     content: RevisionContent | None = None,
+    first: bool = False,
 ) -> ArticleRevision:
     """Keep what ``article`` says now as a revision, saved by ``by``.
 
@@ -154,6 +155,7 @@ def keep_revision(
     nothing new; a ``publish`` of the text its writer just saved marks that revision as
     published rather than copying it. Otherwise a new revision is added.
     ``content``: what to keep when it is not the article's own fields (a pending draft).
+    ``first``: the article was created in this transaction, so it has no revision yet.
 
     :raises ValueError: an unknown ``kind`` (a programming error, not user input).
     """
@@ -161,7 +163,7 @@ def keep_revision(
         raise ValueError(f"unknown revision kind {kind!r}")
     content = content if content is not None else content_of(session, article)
     by_id = by.id if by is not None else None
-    newest = newest_revision(session, article.id)
+    newest = None if first else newest_revision(session, article.id)
     newest_body = body_of(session, newest) if newest is not None else None
     if newest is not None and newest_body is not None:
         coalesces = (

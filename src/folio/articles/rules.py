@@ -17,6 +17,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from folio.articles import events as article_events
 from folio.articles import revisions
@@ -201,10 +202,11 @@ def create_article(
     )
     session.add(article)
     session.flush()
-    media.record_usage(session, article.id, _drawn_uploads(article, body_media))
+    drawn = _drawn_uploads(article, body_media)
+    media.record_usage(session, article.id, drawn, new_article=True)
     record(session, article_events.ArticleCreated(article_id=article.id, author_id=actor.id))
     kind = "publish" if publish else "autosave" if editing_session else "save"
-    revisions.keep_revision(session, article, actor, kind, editing_session)
+    revisions.keep_revision(session, article, actor, kind, editing_session, first=True)
     if publish:
         record(session, article_events.ArticlePublished(article_id=article.id, author_id=actor.id))
     return article
@@ -365,14 +367,14 @@ def favorite_article(session: Session, actor: User, article: Article) -> Article
         return article
     session.add(Favorite(user_id=actor.id, article_id=article.id))
     # Counted in the database, not in Python, so concurrent favorites do not lose updates.
-    session.execute(
+    counted = session.execute(
         update(Article)
         .where(Article.id == article.id)
         .values(favorites_count=Article.favorites_count + 1)
+        .returning(Article.favorites_count)
         .execution_options(synchronize_session=False)
     )
-    session.flush()
-    session.refresh(article, ["favorites_count"])
+    _set_favorites_count(session, article, counted.scalar_one_or_none())
     record(
         session,
         article_events.ArticleFavorited(
@@ -389,19 +391,31 @@ def unfavorite_article(session: Session, actor: User, article: Article) -> Artic
     removed = session.execute(
         delete(Favorite).where(Favorite.user_id == actor.id, Favorite.article_id == article.id)
     )
+    count = None
     if getattr(removed, "rowcount", 0):
-        session.execute(
+        counted = session.execute(
             update(Article)
             .where(Article.id == article.id, Article.favorites_count > 0)
             .values(favorites_count=Article.favorites_count - 1)
+            .returning(Article.favorites_count)
             .execution_options(synchronize_session=False)
         )
+        count = counted.scalar_one_or_none()
         record(
             session,
             article_events.ArticleUnfavorited(
                 article_id=article.id, author_id=article.author_id, user_id=actor.id
             ),
         )
-    session.flush()
-    session.refresh(article, ["favorites_count"])
+    _set_favorites_count(session, article, count)
     return article
+
+
+def _set_favorites_count(session: Session, article: Article, count: int | None) -> None:
+    # The count the UPDATE returned (RETURNING: no second statement to read it back);
+    # without one (nothing changed), the count is read again as before.
+    session.flush()
+    if count is None:
+        session.refresh(article, ["favorites_count"])
+    else:
+        set_committed_value(article, "favorites_count", count)

@@ -11,7 +11,7 @@ half of the work.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -19,6 +19,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.orm import Session
 
 from folio.core import events
+from folio.database import writing
 from folio.extensions import db
 
 _DEPTH = "folio.uow.depth"
@@ -44,9 +45,14 @@ def unit_of_work(session: Session | None = None) -> Iterator[UnitOfWork]:
         events.take(session)
     session.info[_DEPTH] = depth + 1
     try:
-        yield UnitOfWork(session)
-        if depth == 0:
-            session.commit()
+        with ExitStack() as outermost:
+            if depth == 0:
+                # On SQLite the transaction takes the write lock when it begins, in a
+                # command or task as in a writing request (folio.database).
+                outermost.enter_context(writing(session))
+            yield UnitOfWork(session)
+            if depth == 0:
+                session.commit()
     except BaseException:
         if depth == 0:
             session.rollback()

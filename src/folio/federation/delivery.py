@@ -208,13 +208,15 @@ def _article_activity(event: article_events.ArticleEvent, kind: str) -> None:
     urls = remote.urls()
     with unit_of_work() as uow:
         found = uow.session.get(Article, event.article_id)
-        article = queries.article_for_document(uow.session, found.slug) if found else None
-        if article is None or not article.is_published:
+        if found is None or not found.is_published:
             return
-        rules.unbury(uow.session, urls.article(article.slug))
-        inboxes = rules.follower_inboxes(uow.session, article.author_id)
+        rules.unbury(uow.session, urls.article(found.slug))
+        inboxes = rules.follower_inboxes(uow.session, found.author_id)
+        if not inboxes:
+            return  # no remote follower: no document to build (most authors, most posts)
+        article = queries.article_for_document(uow.session, found.slug) or found
         activity = documents.create_article(urls, article, article.author, kind)
-        ids = queue(article.author_id, activity, inboxes, article.id) if inboxes else []
+        ids = queue(article.author_id, activity, inboxes, article.id)
     schedule(ids)
 
 

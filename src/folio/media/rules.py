@@ -357,9 +357,13 @@ def own_cover(session: Session, actor: User, url: str | None) -> Media | None:
     return media
 
 
-def record_usage(session: Session, article_id: int, media_ids: Iterable[int]) -> None:
-    """Which uploads this article draws now (replacing what it drew before)."""
-    session.execute(delete(article_media).where(article_media.c.article_id == article_id))
+def record_usage(
+    session: Session, article_id: int, media_ids: Iterable[int], *, new_article: bool = False
+) -> None:
+    """Which uploads this article draws now (replacing what it drew before, unless it is
+    ``new_article``: just created, it drew nothing)."""
+    if not new_article:
+        session.execute(delete(article_media).where(article_media.c.article_id == article_id))
     rows = [{"article_id": article_id, "media_id": media_id} for media_id in sorted(set(media_ids))]
     if rows:
         session.execute(insert(article_media), rows)

@@ -305,6 +305,15 @@ def payload_text(
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
+def any_enabled_endpoint(session: Session) -> bool:
+    """Whether any endpoint could receive anything: most sites have none, and then a
+    domain event needs no payload."""
+    found = session.scalar(
+        select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True)).limit(1)
+    )
+    return found is not None
+
+
 def matching_endpoints(
     session: Session, event_type: str, concerns_user_id: int | None
 ) -> list[WebhookEndpoint]:

@@ -69,6 +69,8 @@ def _article_url(slug: str) -> str:
 
 def _on_domain_event(event: DomainEvent) -> None:
     with unit_of_work() as uow:
+        if not rules.any_enabled_endpoint(uow.session):
+            return
         described = payloads.describe(uow.session, event, _article_url)
         if described is None:
             return
