@@ -123,16 +123,14 @@ def test_a_list_costs_the_same_few_statements_at_any_size(
     assert counts == {1: statements, 20: statements}
 
 
+@pytest.mark.parametrize("app_overrides", [{"PUBLIC_CACHE": True}], ids=["cache-on"])
 def test_with_the_cache_on_a_reader_gets_the_shared_list_with_their_own_flags(
-    app_overrides: dict[str, Any],
     client: FlaskClient,
     alice: Account,
     bob: Account,
     two_readers: dict[str, str],
     count_queries: Any,
 ) -> None:
-    if not app_overrides["PUBLIC_CACHE"]:
-        pytest.skip("the shared list exists only with the public cache on")
     carol, dave = two_readers["carol"], two_readers["dave"]
     anonymous = client.get("/api/articles")
     assert anonymous.headers["X-Folio-Cache"] == "miss"
