@@ -55,6 +55,7 @@ reads = [
     ("home", "/", None), ("article page", f"/articles/{slug}", None),
     ("profile page", f"/@{meta['profile']}", None), ("tag page", f"/tags/{meta['tag']}", None),
     ("search page", f"/search?q={meta['search']}", None),
+    ("Atom feed", "/atom.xml", None),
     ("/api/v1/articles", "/api/v1/articles?page_size=20", None),
     ("/api/articles", "/api/articles?limit=20", None),
     ("/api/articles/:slug", f"/api/articles/{slug}", None),
