@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
 import pytest
-from flask import Flask, jsonify
+from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, func, insert, select, update
@@ -98,31 +98,12 @@ pytestmark = pytest.mark.xdist_group("request_budget")
 
 # --- the minimal view every CPU figure is divided by (bench/baseline.py) ----------------
 
-PAYLOAD: dict[str, Any] = {
-    "articles": [
-        {
-            "slug": "how-to-measure-a-web-framework",
-            "title": "How to measure a web framework",
-            "description": "Ratios, not absolute numbers",
-            "tagList": ["performance", "python"],
-            "favorited": False,
-            "favoritesCount": 3,
-            "author": {"username": "ada", "bio": None, "image": None, "following": False},
-        }
-    ],
-    "articlesCount": 1,
-}
-
 
 def minimal_flask_client() -> FlaskClient:
-    minimal = Flask("minimal")
+    # The very app bench/ divides by (bench/ is a namespace package beside tests/).
+    from bench.baseline import flask_app
 
-    @minimal.route("/", defaults={"path": ""})
-    @minimal.route("/<path:path>")
-    def document(path: str) -> Any:
-        return jsonify(PAYLOAD)
-
-    return minimal.test_client()
+    return flask_app.test_client()
 
 
 # --- the site --------------------------------------------------------------------------
