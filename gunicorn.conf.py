@@ -92,3 +92,13 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     garbage collection: a full collection over them took ~58 ms, a pause in whichever
     request triggered it (bench/README.md)."""
     gc.freeze()
+
+
+def post_request(worker, req, environ, resp):  # type: ignore[no-untyped-def]
+    """An orphaned worker (its master killed) stops after the request it is serving.
+
+    A sync worker looks for its parent only when no connection is waiting: under steady
+    load it would go on serving, and holding the port, without a master. Recycling every
+    2,000 requests used to end it; with recycling now rare, this does, at once."""
+    if worker.ppid != os.getppid():
+        worker.alive = False
