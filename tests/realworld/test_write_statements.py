@@ -40,7 +40,7 @@ def test_creating_an_article(
     sql = _statements(
         count_queries, lambda: client.post("/api/articles", json=ARTICLE, headers=alice.headers)
     )
-    # The token (revocation, user); the slug; the tags, two new ones; the article, its tag
+    # The token (user and revocation: one); the slug; the tags, two new ones; the article, its tag
     # rows, its first revision (no lookup of an older one, no usage rows to replace); the
     # newsletter's fan-out (six, a task run in the request here); federation (the row, the
     # tombstone, remote followers: none, so no document is built); webhooks (none).
@@ -62,7 +62,7 @@ def test_commenting(
         count_queries,
         lambda: client.post(f"/api/articles/{slug}/comments", json=body, headers=alice.headers),
     )
-    # The token (two); the article (its row only: no author, no tags); the comment; the
+    # The token (one); the article (its row only: no author, no tags); the comment; the
     # author's notification (four, a task run in the request here); webhooks (none).
     assert len(sql) == 8, sql
 
@@ -79,7 +79,7 @@ def test_favoriting_and_unfavoriting(
     added = _statements(count_queries, lambda: client.post(url, headers=alice.headers))
     again = _statements(count_queries, lambda: client.post(url, headers=alice.headers))
     removed = _statements(count_queries, lambda: client.delete(url, headers=alice.headers))
-    # The token (two), the article and its tags, whether it is a favorite, the follow flag;
+    # The token (one), the article and its tags, whether it is a favorite, the follow flag;
     # a change adds the favorite row and the count (UPDATE ... RETURNING: not read back).
     assert (len(added), len(again), len(removed)) == (7, 5, 6), (added, again, removed)
 
