@@ -196,3 +196,26 @@ def test_a_mail_in_another_language_leaves_the_page_in_the_readers(app: Flask) -
             assert timeago(now - timedelta(hours=3), now) == "vor 3 Stunden"
         assert gettext("Sign in") == SIGN_IN["es"]
         assert timeago(now - timedelta(hours=3), now) == "hace 3 horas"
+
+
+def test_templates_translate_escape_and_format_as_jinjas_own_wrappers(app: Flask) -> None:
+    """Templates' ``_``/``ngettext``/``pgettext`` read the request's catalog in one call:
+    an HTML template escapes what is put into a translated sentence, a text template
+    (a mail) does not, and ``%%`` stays a per cent sign in both, as with Jinja's own."""
+    env = app.jinja_env
+    source = (
+        "{{ _('Sign in') }}|{{ _('%(who)s & co', who='<b>') }}|{{ _('100%%') }}|"
+        "{{ ngettext('%(num)d min read', '%(num)d min read', 3) }}|"
+        "{{ pgettext('menu', 'Home') }}|{% trans n=2 %}{{ n }} <i>{% endtrans %}"
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        html = env.from_string("{% autoescape true %}" + source + "{% endautoescape %}")
+        text = env.from_string("{% autoescape false %}" + source + "{% endautoescape %}")
+        words = html.render().split("|")
+        assert words[0] == SIGN_IN["de"]
+        assert words[1] == "&lt;b&gt; & co"  # the argument escaped, the sentence kept
+        assert words[2] == "100%"
+        assert words[3] == "3 Min. Lesezeit"
+        assert words[4] == "Home"
+        assert words[5] == "2 <i>"
+        assert text.render().split("|")[1] == "<b> & co"

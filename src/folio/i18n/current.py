@@ -18,7 +18,11 @@ from typing import Any
 import flask_babel
 from babel import Locale
 from babel.support import NullTranslations
-from flask import Flask, g, has_app_context
+from flask import Flask, g
+from flask.globals import _cv_app
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from folio.i18n import DEFAULT_LOCALE
 
@@ -36,15 +40,18 @@ class ReaderLanguage:
 
 def reader_language() -> ReaderLanguage | None:
     """The locale, zone and catalog of the current request (None outside any app)."""
-    if not has_app_context():
+    # The app context straight from its context variable: a template asks ~90 times a
+    # page, and each ``g`` or ``has_app_context`` goes through a proxy.
+    context = _cv_app.get(None)
+    if context is None:
         return None
-    state = g.get("_flask_babel")
+    state = context.g.__dict__.get("_flask_babel")
     if state is not None:
-        known: ReaderLanguage | None = getattr(state, "folio_reader", None)
+        known: ReaderLanguage | None = state.__dict__.get("folio_reader")
         if (
             known is not None
-            and known.locale is getattr(state, "babel_locale", None)
-            and known.zone is getattr(state, "babel_tzinfo", None)
+            and known.locale is state.__dict__.get("babel_locale")
+            and known.zone is state.__dict__.get("babel_tzinfo")
         ):
             return known
     # Flask-Babel chooses (folio.i18n.setup's rules) and remembers its choice in g.
@@ -79,13 +86,59 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     return current_translations().ungettext(singular, plural, num) % variables
 
 
+# Templates' translation callables. Jinja's own newstyle wrappers reach the catalog
+# through three ``Context.call``s per word (``_`` is an alias of ``gettext``); these
+# do what those wrappers do (escape when the template autoescapes, always format) in one.
+
+
+def _formatted(eval_ctx: EvalContext, translated: str, variables: dict[str, Any]) -> str:
+    if eval_ctx.autoescape:
+        # The catalog is ours (reviewed .po files); the arguments are escaped by %.
+        return Markup(translated) % variables  # noqa: S704
+    return translated % variables
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
+    return _formatted(eval_ctx, current_translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def _template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    variables.setdefault("num", num)
+    translated = current_translations().ungettext(singular, plural, num)
+    return _formatted(eval_ctx, translated, variables)
+
+
+@pass_eval_context
+def _template_pgettext(
+    eval_ctx: EvalContext, context: str, string: str, /, **variables: Any
+) -> str:
+    variables.setdefault("context", context)
+    return _formatted(eval_ctx, current_translations().upgettext(context, string), variables)
+
+
+@pass_eval_context
+def _template_npgettext(
+    eval_ctx: EvalContext, context: str, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    translated = current_translations().unpgettext(context, singular, plural, num)
+    return _formatted(eval_ctx, translated, variables)
+
+
 def install_template_callables(app: Flask) -> None:
-    """Templates' ``_``, ``ngettext``, ``pgettext`` and ``npgettext`` read the request's
-    catalog from here (Jinja's newstyle wrappers still escape and format)."""
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: current_translations().ugettext(s),
-        ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: current_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
-        newstyle=True,
+    """Templates' ``_``, ``gettext``, ``ngettext``, ``pgettext`` and ``npgettext`` (and
+    ``{% trans %}``, which calls them) read the request's catalog from here."""
+    env = app.jinja_env
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.globals.update(
+        _=_template_gettext,
+        gettext=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
     )
