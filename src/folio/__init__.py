@@ -20,8 +20,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     :param overrides: config keys applied last (tests use this).
     """
     from folio.config import load_config
+    from folio.core.application import FolioFlask
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = FolioFlask(__name__, instance_relative_config=True)
     load_config(app, config_name, overrides)
     register_logging(app)
     register_extensions(app)

@@ -20,7 +20,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, g, request
+from flask.globals import _cv_app, _cv_request
 
 # A path segment following one of these is a credential.
 _SECRET_PATH = re.compile(r"(/(?:reset|unsubscribe|verify|confirm)/)[^/?#\s]+")
@@ -46,13 +47,18 @@ def may_need_redaction(texts: list[str]) -> bool:
     return bool(_SECRET_PATH.search(joined) or _SECRET_QUERY.search(joined))
 
 
-def current_user_id() -> int | None:
-    """The signed-in user's id, if this request already knows it (never queries)."""
-    if g.get("log_user_id") is not None:
-        return int(g.log_user_id)
+def current_user_id(known: dict[str, object] | None = None) -> int | None:
+    """The signed-in user's id, if this request already knows it (never queries).
+
+    ``known``: the attributes of the request's ``g``, when the caller has them at hand.
+    """
+    known = vars(g) if known is None else known
+    logged = known.get("log_user_id")
+    if logged is not None:
+        return int(logged)  # type: ignore[call-overload]
     # Flask-Login keeps the user it loaded on g; the API faces keep theirs as api_user_*.
-    candidates = [g.get("_login_user")]
-    candidates += [value for key, value in vars(g).items() if key.startswith("api_user_")]
+    candidates = [known.get("_login_user")]
+    candidates += [value for key, value in known.items() if key.startswith("api_user_")]
     for user in candidates:
         if user is not None and getattr(user, "is_authenticated", False):
             user_id = getattr(user, "id", None)
@@ -69,12 +75,15 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if has_request_context():
-            entry["request_id"] = g.get("request_id", "")
-            entry["remote_addr"] = request.remote_addr
-            entry["method"] = request.method
-            entry["path"] = redact(request.path)
-            entry["user_id"] = current_user_id()
+        context = _cv_request.get(None)  # the request, without a proxy per field
+        if context is not None:
+            app_context = _cv_app.get(None)
+            known = vars(app_context.g) if app_context is not None else {}
+            entry["request_id"] = known.get("request_id", "")
+            entry["remote_addr"] = context.request.remote_addr
+            entry["method"] = context.request.method
+            entry["path"] = redact(context.request.path)
+            entry["user_id"] = current_user_id(known)
         # Fields a caller passes itself (the public cache answers outside any request).
         for key in ("request_id", "remote_addr", "method", "path", "user_id"):
             if key not in entry and hasattr(record, key):
