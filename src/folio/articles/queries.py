@@ -87,10 +87,16 @@ class CoverView:
     key: str
     width: int
     height: int
+    # The sizes made of it ({"name", "width", "height"} each), as ``Media.variants``.
+    variants: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def original_key(self) -> str:  # what pictures read of a ``Media``
+        return self.key
 
     @classmethod
     def of(cls, media: Media) -> CoverView:
-        return cls(media.original_key, media.width, media.height)
+        return cls(media.original_key, media.width, media.height, tuple(media.variants or ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +123,24 @@ class ArticleView:
     word_count: int = 0
     send_email: bool = True
     language: str | None = None
+    id: int = 0
 
     @property
     def reading_minutes(self) -> int:
         return reading.reading_minutes(self.word_count)
+
+    # What the pages' article cards read, so a list page draws read models too.
+    @property
+    def article(self) -> ArticleView:
+        return self
+
+    @property
+    def tag_names(self) -> list[str]:
+        return list(self.tags)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED.value
 
     @classmethod
     def of(cls, listing: ArticleListing, *, with_body: bool = True) -> ArticleView:
@@ -145,6 +165,7 @@ class ArticleView:
             publish_at=article.publish_at,
             send_email=article.send_email,
             language=article.language,
+            id=article.id,
         )
 
 
@@ -338,13 +359,16 @@ def list_article_views(
     limit: int = 20,
     offset: int = 0,
     after: tuple[datetime, int] | None = None,
+    with_total: bool = True,
 ) -> ArticlePage[ArticleView]:
-    """:func:`list_articles` as the APIs' lists show it: ``ArticleView`` read models (no
-    body) built from the row's columns, the same statements and count, without loading
-    and tracking an ``Article``, its author and its cover as ORM entities (that was half
-    of a list's time, bench/README.md).
+    """:func:`list_articles` as the APIs' lists and the pages' cards show it:
+    ``ArticleView`` read models (no body) built from the row's columns, the same
+    statements and count, without loading and tracking an ``Article``, its author and
+    its cover as ORM entities (that was half of a list's time, bench/README.md).
     """
-    return _list_page(session, viewer, filters, limit, offset, after, views=True)
+    return _list_page(
+        session, viewer, filters, limit, offset, after, with_total=with_total, views=True
+    )
 
 
 def _list_page(
@@ -529,12 +553,13 @@ def _views(rows: list[Any], shape: _ListShape) -> list[ArticleView]:
         (favorites_count, version, word_count, publish_at, send_email, language) = row[8:14]
         (username, display_name, bio, image_url, avatar_key) = row[14:19]
         (cover_kind, cover_hash, cover_format, cover_width, cover_height) = row[19:24]
-        tag_names = row[26]
-        favorited, following = (bool(row[27]), bool(row[28])) if shape.viewer else (False, False)
+        cover_variants = row[24]
+        tag_names = row[27]
+        favorited, following = (bool(row[28]), bool(row[29])) if shape.viewer else (False, False)
         cover = None
         if cover_hash is not None:
             key = Media.original_key_of(cover_kind, cover_hash, cover_format)
-            cover = CoverView(key, cover_width, cover_height)
+            cover = CoverView(key, cover_width, cover_height, tuple(cover_variants or ()))
         author = social.ProfileView(username, display_name, bio, image_url, following, avatar_key)
         views.append(
             ArticleView(
@@ -555,6 +580,7 @@ def _views(rows: list[Any], shape: _ListShape) -> list[ArticleView]:
                 publish_at=publish_at,
                 send_email=send_email,
                 language=language,
+                id=_id,
             )
         )
     return views
@@ -784,6 +810,7 @@ def _view_columns() -> list[Any]:
         Media.format.label("cover_format"),
         Media.width.label("cover_width"),
         Media.height.label("cover_height"),
+        Media.variants.label("cover_variants"),
     ]
 
 

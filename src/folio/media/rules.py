@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -30,6 +31,9 @@ from folio.media.variants import (
     picture,
     planned_variants,
 )
+
+if TYPE_CHECKING:
+    from folio.articles.queries import CoverView
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,7 +338,7 @@ def media_in_text(session: Session, text: str) -> dict[str, Media]:
     return {key: found[key] for key in keys if key in found}
 
 
-def picture_of(media: Media) -> Picture:
+def picture_of(media: Media | CoverView) -> Picture:
     return picture(media.original_key, media.width, media.height, media.variants)
 
 

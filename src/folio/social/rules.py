@@ -28,6 +28,10 @@ class ProfileView:
     # An uploaded avatar's storage key; the faces make its URL.
     avatar_key: str | None = None
 
+    @property
+    def name(self) -> str:  # as ``User.name``: what pages call the person
+        return self.display_name or self.username
+
     @classmethod
     def of(cls, user: User, following: bool) -> ProfileView:
         return cls(

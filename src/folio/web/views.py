@@ -6,7 +6,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from folio.articles import queries as article_queries
-from folio.articles.queries import ArticleFilter, ArticleListing
+from folio.articles.queries import ArticleFilter, ArticleView
 from folio.comments import rules as comment_service
 from folio.core.uow import current_session
 from folio.models import Status
@@ -19,20 +19,20 @@ SEARCH_MAX = 200
 TAG_CLOUD = 30
 
 
-def article_list(filters: ArticleFilter) -> tuple[list[ArticleListing], str | None, bool]:
+def article_list(filters: ArticleFilter) -> tuple[list[ArticleView], str | None, bool]:
     """One page of a list, newest first, by keyset: ``(items, next cursor, is_later_page)``.
 
     One row more than a page is asked for, so "Older" shows only when there is more.
     """
     per_page = int(current_app.config["ARTICLES_PER_PAGE"])
     after = decode_cursor(request.args.get("before"))
-    page = article_queries.list_articles(
+    page = article_queries.list_article_views(
         current_session(), viewer(), filters, limit=per_page + 1, after=after, with_total=False
     )
     items = page.items[:per_page]
     cursor = None
     if len(page.items) > per_page:
-        last = items[-1].article
+        last = items[-1]
         when = last.updated_at if filters.mine else last.published_at
         if when is not None:
             cursor = encode_cursor(when, last.id)
@@ -74,7 +74,7 @@ def search():
     number = page_number()
     results = None
     if query:
-        results = article_queries.list_articles(
+        results = article_queries.list_article_views(
             current_session(),
             viewer(),
             ArticleFilter(query=query),
