@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -131,6 +132,26 @@ def test_an_expired_token_is_refused(
         return issue_access_token(user, expires=timedelta(seconds=-1))
 
     body = assert_error(client.get("/api/v1/me", headers=bearer(in_app(expired))), 401, "token")
+    assert body["errors"]["token"] == ["has expired"]
+
+
+def test_a_token_used_before_is_refused_once_it_expires(
+    client: FlaskClient, in_app: Callable[..., Any], alice: Account, monkeypatch: Any
+) -> None:
+    """Each process remembers the tokens it verified, but checks their times on every use."""
+    import folio.auth.tokens as tokens
+
+    def five_minutes() -> str:
+        user = db.session.get(User, alice.id)
+        assert user is not None
+        return issue_access_token(user, expires=timedelta(minutes=5))
+
+    token = in_app(five_minutes)
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    later = time.time() + 301
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
+    body = assert_error(client.get("/api/v1/me", headers=bearer(token)), 401, "token")
     assert body["errors"]["token"] == ["has expired"]
 
 

@@ -92,6 +92,9 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 
 
 def _formatted(eval_ctx: EvalContext, translated: str, variables: dict[str, Any]) -> str:
+    if not variables and "%" not in translated:
+        # What ``% {}`` would give, without the formatting machinery (most words).
+        return Markup(translated) if eval_ctx.autoescape else translated  # noqa: S704
     if eval_ctx.autoescape:
         # The catalog is ours (reviewed .po files); the arguments are escaped by %.
         return Markup(translated) % variables  # noqa: S704

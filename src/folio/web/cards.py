@@ -15,7 +15,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
+from flask.globals import _cv_request
 from markupsafe import Markup
 
 from folio.i18n.current import reader_language
@@ -68,8 +69,9 @@ def card_key(item: Any, signed_in: bool, here: str, *options: Any) -> tuple[Any,
     cover = article.cover
     reader = reader_language()
     shown = article.published_at or article.updated_at
+    context = _cv_request.get(None)
     return (
-        request.script_root,
+        context.request.script_root if context is not None else "",
         here,
         options,
         reader.identifier if reader else None,

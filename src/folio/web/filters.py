@@ -12,7 +12,8 @@ from typing import Any
 
 from babel import Locale, dates
 from babel.numbers import format_decimal
-from flask import Response, current_app, g, has_request_context, request, url_for
+from flask import Response, current_app, g, request, url_for
+from flask.globals import _cv_request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -192,11 +193,12 @@ def memo_url_for(endpoint: str, **values: Any) -> str:
     for name in values:
         if name[0] == "_":
             return url_for(endpoint, **values)
-    if not has_request_context():
+    context = _cv_request.get(None)
+    if context is None:
         return url_for(endpoint, **values)
     # The table for this request's script root and blueprint, found once per request:
     # reading them through the request proxies cost as much as building the link.
-    environ = request.environ
+    environ = context.request.environ
     links: dict[tuple[Any, ...] | str, str] | None = environ.get(_REQUEST_LINKS)
     if links is None:
         tables = current_app.extensions.setdefault("folio_links", {})
