@@ -454,6 +454,10 @@ def _relative(url: str) -> str:
 def endpoints(meta: dict[str, Any], deep_v1: str | None) -> list[Endpoint]:
     offset = (DEEP_PAGE - 1) * PAGE_SIZE
     found = [
+        # Folio's floor: a request that reads nothing (no database, a few lines of text)
+        # through the whole request cycle and its hooks. No target: it shows what every
+        # other path starts from.
+        Endpoint("robots.txt (Folio's floor)", "/robots.txt", "floor"),
         Endpoint("home", "/", "anon"),
         Endpoint("article page", f"/articles/{meta['article_slug']}", "anon"),
         Endpoint("profile page", f"/@{meta['profile']}", "anon"),
@@ -867,7 +871,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "connections": args.connections,
     }
     if not args.skip_baseline:
-        for name, app in (("bare WSGI", "baseline:bare"), ("minimal Flask", "baseline:flask_app")):
+        for name, app in (
+            ("bare WSGI", "baseline:bare"),
+            ("minimal Flask", "baseline:flask_app"),
+            # A hand-written page (one sqlite3 query, Jinja, 20 cards): the pages' limit.
+            ("minimal Flask page", "baseline:page_app"),
+        ):
             base_env = {**os.environ, "PYTHONPATH": str(HERE)}
             with gunicorn(app, base_env, args.workers, HERE, log_for(name)) as (port, master):
                 result = measure(port, master, "/", **measure_args)
