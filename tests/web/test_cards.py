@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from folio.models import Favorite
 from folio.web.cards import card_memo
 from tests.factories import ArticleFactory, UserFactory
 from tests.web.helpers import sign_in, text
@@ -56,11 +59,36 @@ def test_each_language_and_page_gets_its_own_card(client: FlaskClient, session: 
     assert "tags%2Fcraft" in tag_page or "tags/craft" in tag_page.split("fav-button", 1)[1]
 
 
-def test_a_signed_in_readers_cards_are_never_remembered(
+def _page_token(page: str) -> str:
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert found, "a signed-in page carries its CSRF token"
+    return found.group(1)
+
+
+def _favorite_forms(page: str) -> list[str]:
+    return re.findall(r'<form class="inline-form js-toggle".*?</form>', page, flags=re.S)
+
+
+def test_signed_in_readers_share_remembered_cards_but_each_sees_their_own_token_and_flag(
     client: FlaskClient, session: Session, app: Flask, user
 ) -> None:
-    ArticleFactory(title="Mine to favorite")
+    article = ArticleFactory(title="Worth a favorite")
+    reader = UserFactory(username="bruno", email="bruno@example.com")
+    session.add(Favorite(user_id=user.id, article_id=article.id))
+    other = app.test_client()
     sign_in(client, user)
-    page = client.get("/").get_data(as_text=True)
-    assert 'name="csrf_token"' in page or "js-toggle" in page
-    assert _cards_remembered(app) == 0
+    sign_in(other, reader)
+
+    for _ in range(2):  # drawn, then served from what was remembered
+        mine, theirs = client.get("/").get_data(as_text=True), other.get("/").get_data(as_text=True)
+        my_token, their_token = _page_token(mine), _page_token(theirs)
+        assert my_token != their_token
+        [my_form], [their_form] = _favorite_forms(mine), _favorite_forms(theirs)
+        assert f'value="{my_token}"' in my_form
+        assert their_token not in mine
+        assert f'value="{their_token}"' in their_form
+        assert my_token not in theirs
+        assert "is-on" in my_form
+        assert "is-on" not in their_form
+        assert "\x00" not in mine + theirs
+    assert _cards_remembered(app) == 2  # one card per flag, shared by every reader

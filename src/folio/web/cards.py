@@ -5,8 +5,13 @@ public page cache missed (bench/README.md, issue 21). A card shows the same HTML
 same article fields, author, language, time zone, relative date and page it links back
 to, so each process remembers the cards it drew lately under exactly those values: an
 edit, a new favorite count, another language or an hour passing makes a new key, and
-nothing needs invalidating. Cards drawn for a signed-in reader carry a CSRF token and
-their own flags: they are never remembered.
+nothing needs invalidating.
+
+A signed-in reader's card differs in two things only: whether they favorited the article
+(part of its key) and the CSRF token of their favorite button. The token is kept out of
+the remembered card (a placeholder no article can contain, since no input may hold a NUL
+character) and the reader's own put back when it is drawn; a card whose token cannot be
+taken out is not remembered, so no reader is ever shown another's token.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from flask import current_app
 from flask.globals import _cv_request
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from folio.i18n.current import reader_language
@@ -25,6 +31,8 @@ from folio.web.filters import timeago
 
 CARDS_MAX = 2000
 _EXTENSION = "folio_cards"
+# Where a signed-in reader's CSRF token stood in a remembered card.
+_CSRF_SLOT = "\x00csrf\x00"
 
 
 class CardMemo:
@@ -60,10 +68,8 @@ def card_memo() -> CardMemo:
     return memo
 
 
-def card_key(item: Any, signed_in: bool, here: str, *options: Any) -> tuple[Any, ...] | None:
-    """Everything the card macro reads, or None when the card is the reader's own."""
-    if signed_in:
-        return None
+def card_key(item: Any, signed_in: bool, here: str, *options: Any) -> tuple[Any, ...]:
+    """Everything the card macro reads (for a signed-in reader, their flag too)."""
     article = item.article
     author = article.author
     cover = article.cover
@@ -74,6 +80,7 @@ def card_key(item: Any, signed_in: bool, here: str, *options: Any) -> tuple[Any,
         context.request.script_root if context is not None else "",
         here,
         options,
+        bool(item.favorited) if signed_in else None,
         reader.identifier if reader else None,
         reader.zone if reader else None,
         timeago(shown),
@@ -94,12 +101,27 @@ def card_key(item: Any, signed_in: bool, here: str, *options: Any) -> tuple[Any,
     )
 
 
-def remembered_card(key: tuple[Any, ...] | None) -> Markup | None:
-    return card_memo().get(key) if key is not None else None
+def _signed_in(key: tuple[Any, ...]) -> bool:
+    return key[3] is not None
 
 
-def keep_card(key: tuple[Any, ...] | None, card: Markup) -> Markup:
-    return card_memo().keep(key, card) if key is not None else card
+def remembered_card(key: tuple[Any, ...]) -> Markup | None:
+    card = card_memo().get(key)
+    if card is None or not _signed_in(key):
+        return card
+    return Markup(card.replace(_CSRF_SLOT, generate_csrf()))  # noqa: S704
+
+
+def keep_card(key: tuple[Any, ...], card: Markup) -> Markup:
+    """Remember ``card`` (with the reader's token taken out) and draw it."""
+    kept = card
+    if _signed_in(key):
+        token = generate_csrf()
+        kept = Markup(card.replace(token, _CSRF_SLOT))  # noqa: S704
+        if token in kept or _CSRF_SLOT not in kept:
+            return card  # a card without its button, or an odd one: drawn, not kept
+    card_memo().keep(key, kept)
+    return card
 
 
 bp.add_app_template_global(card_key, "card_key")
