@@ -288,9 +288,10 @@ def avatar(user: Any, size: str = "md") -> Markup:
     CSP loads images from Folio and its storage only); the APIs still hand it out."""
     if getattr(user, "avatar_key", None):
         return avatar_image(user, size)
-    return Markup(
-        '<span class="avatar avatar--{} avatar--tone{}" aria-hidden="true">{}</span>'
-    ).format(size, avatar_tone(user), initials(user))
+    return Markup(  # noqa: S704 - every value is escaped
+        f'<span class="avatar avatar--{escape(size)} avatar--tone{avatar_tone(user)}" '
+        f'aria-hidden="true">{escape(initials(user))}</span>'
+    )
 
 
 @bp.app_template_global("avatar_image")
