@@ -147,26 +147,25 @@ def envelope(
     next_cursor = getattr(params, "next_cursor", _NO_CURSOR)
     if next_cursor is not _NO_CURSOR:
         body["next_cursor"] = next_cursor if page < pages else None
-    # The address and the other arguments once: werkzeug rebuilds ``base_url`` on each use.
-    base = request.base_url
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in _PAGING_KEYS]
-    links = {"first": _page_url(base, kept, 1, size), "last": _page_url(base, kept, pages, size)}
+    # The address and the other arguments are encoded once for every link (werkzeug
+    # rebuilds ``base_url`` on each use).
+    kept = urlencode([(k, v) for k, v in request.args.items(multi=True) if k not in _PAGING_KEYS])
+    start = f"{request.base_url}?{kept}&" if kept else f"{request.base_url}?"
+    links = {"first": _page_url(start, 1, size), "last": _page_url(start, pages, size)}
     if page > 1:
-        links["prev"] = _page_url(base, kept, min(page - 1, pages), size)
+        links["prev"] = _page_url(start, min(page - 1, pages), size)
     if page < pages:
-        links["next"] = _page_url(base, kept, page + 1, size, body.get("next_cursor"))
+        links["next"] = _page_url(start, page + 1, size, body.get("next_cursor"))
     order = ("first", "prev", "next", "last")
     link = ", ".join(f'<{links[rel]}>; rel="{rel}"' for rel in order if rel in links)
     return body, {**dict(headers or {}), "Link": link}
 
 
-def _page_url(
-    base: str, kept: list[tuple[str, str]], page: int, size: int, cursor: str | None = None
-) -> str:
-    params = [*kept, ("page", str(page)), ("page_size", str(size))]
+def _page_url(start: str, page: int, size: int, cursor: str | None = None) -> str:
+    params = [("page", str(page)), ("page_size", str(size))]
     if cursor:
         params.append(("cursor", cursor))
-    return f"{base}?{urlencode(params)}"
+    return start + urlencode(params)
 
 
 _PAGING_KEYS = frozenset({"page", "page_size", "cursor"})
