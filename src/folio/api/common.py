@@ -42,6 +42,8 @@ class ApiBlueprint(Blueprint):
     # lists answer an envelope with RFC 8288 ``Link`` headers instead of ``X-Pagination``.
     PAGINATION_HEADER_NAME = "Link"
     PAGINATION_ARGUMENTS_PARSER = SchemaReusingParser()
+    # ``@blp.arguments(SomeArgs)`` too: webargs made a new SomeArgs on every request.
+    ARGUMENTS_PARSER = SchemaReusingParser()
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": None}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

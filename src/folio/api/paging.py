@@ -22,9 +22,10 @@ MAX_PAGE = 100_000
 
 
 class SchemaReusingParser(FlaskParser):
-    """flask-smorest hands its parser the pagination schema as a class, which webargs
-    instantiates on every request (a tenth of a millisecond of a list's ~3); loading keeps
-    no state on the schema, so one instance per class serves every request."""
+    """flask-smorest hands its parsers schemas as classes (the pagination schema, and
+    ``@blp.arguments(SomeArgs)``'s), which webargs instantiates on every request (a tenth
+    of a millisecond of a list's ~3 each); loading keeps no state on the schema, so one
+    instance per class serves every request."""
 
     _instances: dict[type[Schema], Schema] = {}
 
@@ -146,22 +147,25 @@ def envelope(
     next_cursor = getattr(params, "next_cursor", _NO_CURSOR)
     if next_cursor is not _NO_CURSOR:
         body["next_cursor"] = next_cursor if page < pages else None
-    links = {"first": _page_url(1, size), "last": _page_url(pages, size)}
+    # The address and the other arguments are encoded once for every link (werkzeug
+    # rebuilds ``base_url`` on each use).
+    kept = urlencode([(k, v) for k, v in request.args.items(multi=True) if k not in _PAGING_KEYS])
+    start = f"{request.base_url}?{kept}&" if kept else f"{request.base_url}?"
+    links = {"first": _page_url(start, 1, size), "last": _page_url(start, pages, size)}
     if page > 1:
-        links["prev"] = _page_url(min(page - 1, pages), size)
+        links["prev"] = _page_url(start, min(page - 1, pages), size)
     if page < pages:
-        links["next"] = _page_url(page + 1, size, body.get("next_cursor"))
+        links["next"] = _page_url(start, page + 1, size, body.get("next_cursor"))
     order = ("first", "prev", "next", "last")
     link = ", ".join(f'<{links[rel]}>; rel="{rel}"' for rel in order if rel in links)
     return body, {**dict(headers or {}), "Link": link}
 
 
-def _page_url(page: int, size: int, cursor: str | None = None) -> str:
-    params = [(k, v) for k, v in request.args.items(multi=True) if k not in _PAGING_KEYS]
-    params += [("page", str(page)), ("page_size", str(size))]
+def _page_url(start: str, page: int, size: int, cursor: str | None = None) -> str:
+    params = [("page", str(page)), ("page_size", str(size))]
     if cursor:
         params.append(("cursor", cursor))
-    return f"{request.base_url}?{urlencode(params)}"
+    return start + urlencode(params)
 
 
 _PAGING_KEYS = frozenset({"page", "page_size", "cursor"})
