@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from folio.articles.permissions import can_view
@@ -79,24 +81,34 @@ def list_comments(session: Session, viewer: User | None, article: Article) -> li
     """Comments on an article, oldest first, with authors: two queries at most."""
     if not can_view(viewer, article):
         raise NotFound("article")
-    columns: list[object] = [Comment]
-    if viewer is not None:
+    params = {"article_id": article.id, "viewer_id": viewer.id if viewer is not None else None}
+    return [
+        CommentListing(row[0], bool(row[1]) if len(row) > 1 else False)
+        for row in session.execute(_comments_statement(viewer is not None), params)
+    ]
+
+
+@functools.cache
+def _comments_statement(with_viewer: bool) -> Select[Any]:
+    """An article's comments with their authors (and whether the viewer follows each),
+    built once per process: building it cost more than running it."""
+    columns: list[Any] = [Comment]
+    if with_viewer:
         following = (
             select(Follow.follower_id)
-            .where(Follow.follower_id == viewer.id, Follow.followee_id == Comment.author_id)
+            .where(
+                Follow.follower_id == bindparam("viewer_id", type_=Integer),
+                Follow.followee_id == Comment.author_id,
+            )
             .exists()
         )
         columns.append(following.label("following"))
-    stmt = (
-        select(*columns)  # type: ignore[call-overload]
-        .where(Comment.article_id == article.id)
+    return (
+        select(*columns)
+        .where(Comment.article_id == bindparam("article_id", type_=Integer))
         .options(joinedload(Comment.author))
         .order_by(Comment.created_at, Comment.id)
     )
-    return [
-        CommentListing(row[0], bool(row[1]) if len(row) > 1 else False)
-        for row in session.execute(stmt)
-    ]
 
 
 def get_comment(session: Session, article: Article, comment_id: int) -> Comment:
