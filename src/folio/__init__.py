@@ -19,8 +19,8 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         ``production``.
     :param overrides: config keys applied last (tests use this).
     """
+    from folio.application import FolioFlask
     from folio.config import load_config
-    from folio.core.application import FolioFlask
 
     app = FolioFlask(__name__, instance_relative_config=True)
     load_config(app, config_name, overrides)

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from flask import session
 
-from folio.core.application import FolioFlask
+from folio.application import FolioFlask
 
 
 def _app() -> FolioFlask:
