@@ -211,7 +211,7 @@ def get_article(
 
 
 @functools.cache
-def _article_by_slug(related: bool) -> Select[tuple[Article]]:
+def _article_by_slug(related: bool) -> Select[Article]:
     # Built once: building the statement and its cache key cost more than running it
     # (every write on an article looks it up first).
     stmt = select(Article).where(Article.slug == bindparam("slug", type_=String))
@@ -289,7 +289,7 @@ def is_favorited(session: Session, viewer: User | None, article: Article) -> boo
 
 
 @functools.cache
-def _favorite_statement() -> Select[tuple[int]]:
+def _favorite_statement() -> Select[int]:
     return select(Favorite.user_id).where(
         Favorite.user_id == bindparam("user_id", type_=Integer),
         Favorite.article_id == bindparam("article_id", type_=Integer),

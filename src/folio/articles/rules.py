@@ -132,7 +132,7 @@ def _tags_by_name(session: Session, names: list[str]) -> list[Tag]:
 
 
 @functools.cache
-def _slug_clash(excluding: bool) -> Select[tuple[int]]:
+def _slug_clash(excluding: bool) -> Select[int]:
     # Built once, as the statements below: every article written asks it.
     clash = select(Article.id).where(Article.slug == bindparam("slug", type_=String))
     if excluding:
@@ -141,7 +141,7 @@ def _slug_clash(excluding: bool) -> Select[tuple[int]]:
 
 
 @functools.cache
-def _tags_named() -> Select[tuple[Tag]]:
+def _tags_named() -> Select[Tag]:
     return select(Tag).where(Tag.name.in_(bindparam("names", expanding=True)))
 
 

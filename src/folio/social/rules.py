@@ -54,7 +54,7 @@ def is_following(session: Session, viewer: User | None, user_id: int) -> bool:
 
 
 @functools.cache
-def _follow_statement() -> Select[tuple[int]]:
+def _follow_statement() -> Select[int]:
     # Built once: every article a signed-in reader opens or favorites asks it.
     return select(Follow.follower_id).where(
         Follow.follower_id == bindparam("follower_id", type_=Integer),
