@@ -48,12 +48,14 @@ def register_extensions(app: Flask) -> None:
     from folio.auth.tokens import init_jwt
     from folio.extensions import cache, csrf, db, limiter, mail, migrate
     from folio.i18n.setup import init_i18n
+    from folio.rate_windows import remember_hits
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_directory())
     csrf.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)
+    remember_hits(limiter)  # headers from the hit, not two more Redis reads
     mail.init_app(app)
     init_jwt(app)
     init_login(app)

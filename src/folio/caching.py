@@ -16,8 +16,8 @@ else (bench/README.md). A miss goes through Flask; Flask's after-request hook sa
 whether the response may be shared, and the middleware stores what was finally sent.
 
 How it stays fresh: every entry carries a generation number kept in the cache itself
-(Redis when ``REDIS_URL`` is set, so every instance sees the same one). Every domain
-event that changes public data bumps it once its unit of work has committed
+(Redis when ``REDIS_URL`` is set, so every instance sees the same one). A unit of work
+whose domain events change public data bumps it once, after its commit
 (:func:`forget_public_reads`), so a page rendered from data older than the commit is
 never found under the current generation. Old generations simply expire
 (``CACHE_DEFAULT_TIMEOUT``). Responses say ``X-Folio-Cache: hit`` or ``miss``.
@@ -43,14 +43,14 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import Flask, Response, current_app, has_app_context, request, session
 from werkzeug.http import parse_cookie, parse_date, parse_etags, unquote_etag
 
 from folio.core import totals
-from folio.core.events import DomainEvent, subscribe
+from folio.core.events import DomainEvent, subscribe_batches
 from folio.extensions import cache
 from folio.federation.documents import prefers_activity_json
 from folio.i18n.setup import locale_for_environ
@@ -469,13 +469,14 @@ def _refuse_rate_limited(response: Response) -> Response:
 # --- invalidation, from the domain events -------------------------------------------------
 
 
-def forget_public_reads(event: DomainEvent) -> None:
+def forget_public_reads(events: Sequence[DomainEvent]) -> None:
     """After a committed change to public data: cached pages and list totals are stale.
 
     After the commit is early enough: a page rendered before it was stored under the
-    generation read at its start, which this bump makes old.
+    generation read at its start, which this bump makes old. Once per commit, whatever
+    number of events it recorded: one bump makes every page stored before it old.
     """
-    if event.CHANGES_PUBLIC_DATA:
+    if any(event.CHANGES_PUBLIC_DATA for event in events):
         totals.forget()
         invalidate()
 
@@ -487,4 +488,4 @@ def init_caching(app: Flask) -> None:
     app.before_request(_defer_conditions)
     app.after_request(_mark_shareable)
     app.wsgi_app = PublicCache(app, app.wsgi_app)  # type: ignore[method-assign]
-    subscribe(forget_public_reads)
+    subscribe_batches(forget_public_reads)

@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 from celery import Celery, Task, shared_task
 from flask import Flask, current_app
 
+from folio.core.broker import transport_for
+
 if TYPE_CHECKING:
     from folio.models import User
 
@@ -58,6 +60,8 @@ def init_celery(app: Flask) -> Celery:
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=broker or "memory://",
+        # Redis: kombu's transport, publishing through one client (folio.core.broker).
+        broker_transport=transport_for(broker),
         # No broker: run in the caller. Failures reach the caller only in tests; in
         # production an eager email failure is logged, it never fails a request.
         task_always_eager=not broker,

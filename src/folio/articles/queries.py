@@ -225,11 +225,18 @@ def get_article(
 
     :raises NotFound: no such article, or a draft the viewer may not see.
     """
-    stmt = select(Article).where(Article.slug == slug)
-    article = session.scalar(_loaded(stmt) if related else stmt)
+    article = session.scalar(_article_by_slug(related), {"slug": slug})
     if article is None or not can_view(viewer, article):
         raise NotFound("article")
     return article
+
+
+@functools.cache
+def _article_by_slug(related: bool) -> Select[Article]:
+    # Built once: building the statement and its cache key cost more than running it
+    # (every write on an article looks it up first).
+    stmt = select(Article).where(Article.slug == bindparam("slug", type_=String))
+    return _loaded(stmt) if related else stmt
 
 
 def find_article(session: Session, slug: str) -> Article:
@@ -298,10 +305,16 @@ def _viewer_flags_statement() -> Any:
 def is_favorited(session: Session, viewer: User | None, article: Article) -> bool:
     if viewer is None:
         return False
-    stmt = select(Favorite.user_id).where(
-        Favorite.user_id == viewer.id, Favorite.article_id == article.id
+    params = {"user_id": viewer.id, "article_id": article.id}
+    return session.scalar(_favorite_statement(), params) is not None
+
+
+@functools.cache
+def _favorite_statement() -> Select[int]:
+    return select(Favorite.user_id).where(
+        Favorite.user_id == bindparam("user_id", type_=Integer),
+        Favorite.article_id == bindparam("article_id", type_=Integer),
     )
-    return session.scalar(stmt) is not None
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,20 @@ records the domain event; the unit of work commits and dispatches it.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable, Sequence
 from typing import TypedDict
 
 from slugify import slugify
 from sqlalchemy import (
+    Delete,
+    Integer,
+    Select,
+    String,
+    Update,
+    and_,
+    bindparam,
     delete,
     select,
     update,
@@ -101,11 +109,9 @@ def _text_problems(value: str, maximum: int, *, required: bool) -> list[str]:
 def _unique_slug(session: Session, title: str, exclude_id: int | None = None) -> str:
     base = slugify(title, max_length=SLUG_MAX, word_boundary=True) or "article"
     candidate = base
+    clash = _slug_clash(exclude_id is not None)
     while True:
-        clash = select(Article.id).where(Article.slug == candidate)
-        if exclude_id is not None:
-            clash = clash.where(Article.id != exclude_id)
-        if session.scalar(clash) is None:
+        if session.scalar(clash, {"slug": candidate, "exclude_id": exclude_id}) is None:
             return candidate
         # A short random suffix keeps duplicate titles apart without counting rows.
         candidate = f"{base}-{secrets.token_hex(3)}"
@@ -114,7 +120,7 @@ def _unique_slug(session: Session, title: str, exclude_id: int | None = None) ->
 def _tags_by_name(session: Session, names: list[str]) -> list[Tag]:
     if not names:
         return []
-    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    existing = {t.name: t for t in session.scalars(_tags_named(), {"names": names})}
     tags = []
     for name in names:
         tag = existing.get(name)
@@ -123,6 +129,20 @@ def _tags_by_name(session: Session, names: list[str]) -> list[Tag]:
             session.add(tag)
         tags.append(tag)
     return tags
+
+
+@functools.cache
+def _slug_clash(excluding: bool) -> Select[int]:
+    # Built once, as the statements below: every article written asks it.
+    clash = select(Article.id).where(Article.slug == bindparam("slug", type_=String))
+    if excluding:
+        clash = clash.where(Article.id != bindparam("exclude_id", type_=Integer))
+    return clash
+
+
+@functools.cache
+def _tags_named() -> Select[Tag]:
+    return select(Tag).where(Tag.name.in_(bindparam("names", expanding=True)))
 
 
 def _validate(
@@ -367,13 +387,7 @@ def favorite_article(session: Session, actor: User, article: Article) -> Article
         return article
     session.add(Favorite(user_id=actor.id, article_id=article.id))
     # Counted in the database, not in Python, so concurrent favorites do not lose updates.
-    counted = session.execute(
-        update(Article)
-        .where(Article.id == article.id)
-        .values(favorites_count=Article.favorites_count + 1)
-        .returning(Article.favorites_count)
-        .execution_options(synchronize_session=False)
-    )
+    counted = session.execute(_favorites_counted(1), {"article_id": article.id})
     _set_favorites_count(session, article, counted.scalar_one_or_none())
     record(
         session,
@@ -388,18 +402,11 @@ def unfavorite_article(session: Session, actor: User, article: Article) -> Artic
     """Remove a favorite; removing one that is not there changes nothing."""
     if not can_view(actor, article):
         raise NotFound("article")
-    removed = session.execute(
-        delete(Favorite).where(Favorite.user_id == actor.id, Favorite.article_id == article.id)
-    )
+    params = {"user_id": actor.id, "article_id": article.id}
+    removed = session.execute(_favorite_removed(), params)
     count = None
     if getattr(removed, "rowcount", 0):
-        counted = session.execute(
-            update(Article)
-            .where(Article.id == article.id, Article.favorites_count > 0)
-            .values(favorites_count=Article.favorites_count - 1)
-            .returning(Article.favorites_count)
-            .execution_options(synchronize_session=False)
-        )
+        counted = session.execute(_favorites_counted(-1), params)
         count = counted.scalar_one_or_none()
         record(
             session,
@@ -409,6 +416,34 @@ def unfavorite_article(session: Session, actor: User, article: Article) -> Artic
         )
     _set_favorites_count(session, article, count)
     return article
+
+
+# Built once, like the other statements of a frequent write: building them and their cache
+# keys cost more than running them.
+@functools.cache
+def _favorites_counted(step: int) -> Update:
+    """Add ``step`` (1 or -1) to an article's favorites count, returning the new count; a
+    count never goes below zero."""
+    article_id = Article.id == bindparam("article_id", type_=Integer)
+    if step > 0:
+        where, count = article_id, Article.favorites_count + step
+    else:
+        where, count = and_(article_id, Article.favorites_count > 0), Article.favorites_count - 1
+    return (
+        update(Article)
+        .where(where)
+        .values(favorites_count=count)
+        .returning(Article.favorites_count)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@functools.cache
+def _favorite_removed() -> Delete:
+    return delete(Favorite).where(
+        Favorite.user_id == bindparam("user_id", type_=Integer),
+        Favorite.article_id == bindparam("article_id", type_=Integer),
+    )
 
 
 def _set_favorites_count(session: Session, article: Article, count: int | None) -> None:

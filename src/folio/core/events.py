@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -64,6 +64,7 @@ class ContentChanged(DomainEvent):
 
 
 Subscriber = Callable[[DomainEvent], None]
+BatchSubscriber = Callable[[Sequence[DomainEvent]], None]
 
 
 def record(session: Session, event: DomainEvent) -> None:
@@ -96,9 +97,29 @@ def subscribe(subscriber: Subscriber, *event_types: type[DomainEvent]) -> None:
 _receivers: dict[tuple[Subscriber, Any], Callable[..., None]] = {}
 
 
+def subscribe_batches(subscriber: BatchSubscriber) -> None:
+    """Call ``subscriber(events)`` once per dispatch that has any event, before each event
+    goes to its own subscribers: for an effect one commit needs once, however many
+    events it recorded (an article created and published at once). Connecting the same
+    function again changes nothing."""
+    if subscriber not in _batch_subscribers:
+        _batch_subscribers.append(subscriber)
+
+
+_batch_subscribers: list[BatchSubscriber] = []
+
+
 def dispatch(events: Iterable[DomainEvent]) -> None:
-    """Hand each event to its subscribers. The data is committed already, so a failing
+    """Hand the events to their subscribers. The data is committed already, so a failing
     subscriber is logged and the others still run."""
+    events = list(events)
+    if not events:
+        return
+    for batch_subscriber in _batch_subscribers:
+        try:
+            batch_subscriber(events)
+        except Exception:
+            log.exception("subscriber of %s failed", ", ".join(e.name for e in events))
     for event in events:
         for receiver in happened.receivers_for(type(event)):
             try:

@@ -11,11 +11,12 @@ half of the work.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from folio.core import events
@@ -23,6 +24,10 @@ from folio.database import writing
 from folio.extensions import db
 
 _DEPTH = "folio.uow.depth"
+_KEPT = "folio.uow.kept"
+# Enough for what one write inserts (an article, its tags and revision); a bulk unit of
+# work (an import) keeps no more than this alive.
+KEPT_MAX = 64
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -39,6 +44,11 @@ def unit_of_work(session: Session | None = None) -> Iterator[UnitOfWork]:
     """Run the block as one transaction and dispatch its events after the commit."""
     session = session if session is not None else db.session()
     depth = session.info.get(_DEPTH, 0)
+    with _inserted_objects_kept(session) if depth == 0 else nullcontext():
+        yield from _run(session, depth)
+
+
+def _run(session: Session, depth: int) -> Iterator[UnitOfWork]:
     if depth == 0:
         # Events recorded by writes that were committed outside any unit of work (a
         # test's direct service call) must not fire with this one.
@@ -62,6 +72,43 @@ def unit_of_work(session: Session | None = None) -> Iterator[UnitOfWork]:
         session.info[_DEPTH] = depth
     if depth == 0:
         events.dispatch(events.take(session))
+
+
+@contextmanager
+def _inserted_objects_kept(session: Session) -> Iterator[None]:
+    """Keep the rows the block inserts loaded until its events have been dispatched.
+
+    The session's identity map holds objects weakly: once a view has returned, the
+    article it created is gone from it, and a subscriber's ``session.get`` of that
+    article (federation, webhooks) would read the row back. A subscriber's own unit of
+    work runs inside this one's dispatch and leaves the list to it.
+    """
+    if _KEPT in session.info:
+        yield
+        return
+    _listen_for_inserts()
+    session.info[_KEPT] = []
+    try:
+        yield
+    finally:
+        del session.info[_KEPT]
+
+
+def _keep_inserted(session: Session, instance: object) -> None:
+    kept = session.info.get(_KEPT)
+    if kept is not None and len(kept) < KEPT_MAX:
+        kept.append(instance)
+
+
+def _listen_for_inserts() -> None:
+    # On first use rather than at import: importing a module has no side effects.
+    global _listening
+    if not _listening:
+        event.listen(Session, "pending_to_persistent", _keep_inserted)
+        _listening = True
+
+
+_listening = False
 
 
 def current_session() -> Session:

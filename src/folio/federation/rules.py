@@ -3,13 +3,14 @@ the callers fetch remote documents and send deliveries (delivery.py, remote.py).
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import Delete, Integer, Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from folio.articles.markdown import sanitise_html
@@ -145,13 +146,28 @@ def remove_follower(session: Session, user: User, actor: RemoteActor) -> None:
 
 def follower_inboxes(session: Session, user_id: int) -> list[str]:
     """Every inbox that must get the author's posts, shared inboxes counted once."""
-    actors = session.scalars(
+    actors = session.scalars(_follower_actors(), {"user_id": user_id})
+    return list(dict.fromkeys(actor.delivery_inbox for actor in actors))
+
+
+# Built once, with bound parameters: every article published or changed asks both, and
+# building them and their cache keys cost more than running them (most authors have no
+# remote follower and most slugs no tombstone).
+@functools.cache
+def _follower_actors() -> Select[RemoteActor]:
+    return (
         select(RemoteActor)
         .join(RemoteFollower, RemoteFollower.remote_actor_id == RemoteActor.id)
-        .where(RemoteFollower.user_id == user_id, not_blocked())
+        .where(RemoteFollower.user_id == bindparam("user_id", type_=Integer), not_blocked())
         .order_by(RemoteActor.id)
     )
-    return list(dict.fromkeys(actor.delivery_inbox for actor in actors))
+
+
+@functools.cache
+def _tombstone_removed() -> Delete:
+    return delete(Tombstone).where(
+        Tombstone.object_uri == bindparam("object_uri", type_=Tombstone.object_uri.type)
+    )
 
 
 # --- deliveries ---------------------------------------------------------------------------
@@ -453,7 +469,7 @@ def bury(session: Session, object_uri: str) -> None:
 
 
 def unbury(session: Session, object_uri: str) -> None:
-    session.execute(delete(Tombstone).where(Tombstone.object_uri == object_uri))
+    session.execute(_tombstone_removed(), {"object_uri": object_uri})
     session.flush()
 
 

@@ -7,6 +7,7 @@ No Flask here: the runner (:mod:`folio.webhooks.runner`) turns the app's config 
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import uuid
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from folio.core.errors import Conflict, NotFound, ValidationFailed
@@ -308,10 +309,13 @@ def payload_text(
 def any_enabled_endpoint(session: Session) -> bool:
     """Whether any endpoint could receive anything: most sites have none, and then a
     domain event needs no payload."""
-    found = session.scalar(
-        select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True)).limit(1)
-    )
-    return found is not None
+    return session.scalar(_an_enabled_endpoint()) is not None
+
+
+@functools.cache
+def _an_enabled_endpoint() -> Select[int]:
+    # Built once: every domain event a webhook could send asks it.
+    return select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True)).limit(1)
 
 
 def matching_endpoints(
