@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -204,6 +205,24 @@ def test_lists_carry_etags_too(client: FlaskClient, alice: Account) -> None:
     second = client.get("/api/v1/articles?page=2", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200
     assert second.headers["ETag"] != first.headers["ETag"]
+
+
+def test_etags_are_digests_of_the_bytes_sent(client: FlaskClient, alice: Account) -> None:
+    """A tag is the digest of the body as sent (one encoding, no second one of the data)
+    and of the ``Link`` header, with the article's version in front; strong, not weak."""
+    slug = _create(client, alice, publish=True)["slug"]
+    _create(client, alice, title="Another", publish=True)
+    one = client.get(f"/api/v1/articles/{slug}")
+    digest = hashlib.sha256(one.get_data()).hexdigest()[:16]
+    assert one.headers["ETag"] == f'"v{one.get_json()["version"]}-{digest}"'
+
+    page = client.get("/api/v1/articles?page_size=1")
+    link = page.headers["Link"]
+    digest = hashlib.sha256(page.get_data() + f"\0Link\0{link}".encode()).hexdigest()[:16]
+    assert page.headers["ETag"] == f'"{digest}"'
+    again = client.get("/api/v1/articles?page_size=1", headers={"If-None-Match": f'"{digest}"'})
+    assert again.status_code == 304
+    assert again.headers["ETag"] == f'"{digest}"'
 
 
 def test_if_match_refuses_a_stale_edit(client: FlaskClient, alice: Account) -> None:

@@ -1,5 +1,6 @@
-"""The article lists of /api/v1 dump their items with hand-written functions
-(``dump_summary``, ``dump_profile``) instead of walking marshmallow's fields. The schemas
+"""The article lists of /api/v1 dump their items, and its article answers the article,
+with hand-written functions (``dump_summary``, ``dump_profile``, ``dump_article``)
+instead of walking marshmallow's fields. The schemas
 stay the spec and the reference: these tests hold the two to the same output, key order
 and JSON types included, on varied articles, constructed and stored."""
 
@@ -13,11 +14,24 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from marshmallow import Schema
 
 from folio.accounts.api_v1 import ProfileSchema, dump_profile
 from folio.api.paging import page_schema
-from folio.articles.queries import ArticleFilter, ArticleView, CoverView, list_article_views
-from folio.articles.schemas import ArticlePageSchema, ArticleSummarySchema, dump_summary
+from folio.articles.queries import (
+    ArticleFilter,
+    ArticleView,
+    CoverView,
+    get_article_view,
+    list_article_views,
+)
+from folio.articles.schemas import (
+    ArticlePageSchema,
+    ArticleSchema,
+    ArticleSummarySchema,
+    dump_article,
+    dump_summary,
+)
 from folio.extensions import db
 from folio.media.models import Media
 from folio.models import Article, Favorite, Follow, Status, User
@@ -86,6 +100,22 @@ def test_dump_summary_is_the_schemas_dump(app: Flask, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(VIEWS))
+def test_dump_article_is_the_schemas_dump(app: Flask, name: str) -> None:
+    """A single article (``ArticleSchema``, with its body) dumps as marshmallow's walk of
+    its fields would, and ``ArticleSchema().dump`` takes the hand-written way."""
+    view = replace(
+        VIEWS[name],
+        body='# Ünï "body" \\ </script>\u2028',
+        body_html="<h1>Ünï</h1>\n",
+        send_email=name != "plain",
+    )
+    with app.app_context():
+        reference = Schema.dump(ArticleSchema(), view)
+        assert _as_sent(dump_article(view)) == _as_sent(reference)
+        assert _as_sent(ArticleSchema().dump(view)) == _as_sent(reference)
+
+
+@pytest.mark.parametrize("name", list(VIEWS))
 def test_dump_profile_is_the_schemas_dump(app: Flask, name: str) -> None:
     author = VIEWS[name].author
     with app.app_context():
@@ -151,3 +181,6 @@ def test_stored_articles_list_as_the_schema_dumps_them(
         assert any(v.status == "draft" for v in views)
         for view in views:
             assert _as_sent(dump_summary(view)) == _as_sent(ArticleSummarySchema().dump(view))
+            single = get_article_view(session, writer_user, view.slug)
+            reference = Schema.dump(ArticleSchema(), single)
+            assert _as_sent(dump_article(single)) == _as_sent(reference)

@@ -13,10 +13,11 @@ from typing import Any, TypeVar, cast
 from flask import Flask, Response, request
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
+from flask_smorest.utils import get_appcontext
 from marshmallow import Schema, ValidationError, fields, validates_schema
 from werkzeug.exceptions import UnsupportedMediaType
 
-from folio.api.etags import NotModifiedWithTag, check_if_match, versioned_etag
+from folio.api.etags import NotModifiedWithTag, body_etag, check_if_match, versioned_etag
 from folio.api.paging import SchemaReusingParser, envelope
 from folio.auth import tokens
 from folio.errors import face
@@ -63,6 +64,20 @@ class ApiBlueprint(Blueprint):
     @staticmethod
     def _generate_etag(etag_data: Any, extra_data: Any = None) -> str:
         return versioned_etag(etag_data, extra_data).strip('"')
+
+    def _set_etag_in_response(self, response: Response) -> None:
+        """flask-smorest's, with the tag a digest of the body as encoded for the response
+        (:func:`body_etag`) instead of a second JSON encoding of the dumped data (6% of a
+        list's CPU). A tag set by the view (``set_etag``) is kept as flask-smorest keeps it."""
+        if request.method not in self.METHODS_ALLOWING_SET_ETAG:
+            return
+        etag = get_appcontext().get("etag", {}).get("etag")
+        if etag is None:
+            representation = get_appcontext()["result_dump"]  # as flask-smorest: a dump
+            included = [(k, v) for k, v in response.headers if k in self.ETAG_INCLUDE_HEADERS]
+            etag = body_etag(representation, response.get_data(), included).strip('"')
+            self._check_not_modified(etag)
+        response.set_etag(etag)
 
     def _check_precondition(self) -> None:
         """``If-Match`` is optional: a client that sends none accepts the last write."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from flask import request
@@ -23,11 +24,25 @@ def versioned_etag(representation: Any, extra: Any = None) -> str:
     itself changes, even when its favorite count or the viewer's flags moved since.
     """
     data = json.dumps([representation, extra], sort_keys=True, default=str)
-    digest = hashlib.sha256(data.encode()).hexdigest()[:16]
+    return _named(representation, hashlib.sha256(data.encode()).digest())
+
+
+def body_etag(representation: Any, body: bytes, headers: Iterable[tuple[str, str]] = ()) -> str:
+    """:func:`versioned_etag` of a response already encoded: a digest of its ``body``
+    (the bytes sent, so no second encoding of ``representation``) and of ``headers``
+    (e.g. its ``Link``), naming the version ``representation`` has, if any."""
+    digest = hashlib.sha256(body)
+    for name, value in headers:
+        # NUL cannot occur in a header: the parts cannot run into each other.
+        digest.update(f"\0{name}\0{value}".encode())
+    return _named(representation, digest.digest())
+
+
+def _named(representation: Any, digest: bytes) -> str:
     version = representation.get("version") if isinstance(representation, dict) else None
     if isinstance(version, int) and not isinstance(version, bool):
-        return f'"v{version}-{digest}"'
-    return f'"{digest}"'
+        return f'"v{version}-{digest.hex()[:16]}"'
+    return f'"{digest.hex()[:16]}"'
 
 
 def check_if_match(version: int) -> None:

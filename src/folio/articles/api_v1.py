@@ -147,7 +147,8 @@ class ArticleItem(MethodView):
     @documents(304, 404, parameters=["IfNoneMatch"], headers=["ETag"])
     def get(self, slug: str) -> Any:
         """Read an article (drafts: their author only)"""
-        return _answer(article_queries.get_listing(current_session(), current_user(), slug))
+        view = article_queries.get_article_view(current_session(), current_user(), slug)
+        return view, 200, {}
 
     @rate_limit("WRITE")
     @auth_required

@@ -109,8 +109,8 @@ def create_article() -> tuple[Response, int]:
 
 @bp.get("/articles/<slug>")
 def get_article(slug: str) -> Response:
-    listing = article_queries.get_listing(current_session(), viewer(), slug)
-    return jsonify({"article": shapes.article(listing)})
+    view = article_queries.get_article_view(current_session(), viewer(), slug)
+    return jsonify({"article": shapes.article(view)})
 
 
 @bp.put("/articles/<slug>")

@@ -45,7 +45,14 @@ def profile(account: User, following: bool) -> dict[str, Any]:
     }
 
 
-def article(listing: ArticleListing, *, with_body: bool = True) -> dict[str, Any]:
+def article(listing: ArticleListing | ArticleView, *, with_body: bool = True) -> dict[str, Any]:
+    """An article with its body (unless not ``with_body``), from a listing of ORM
+    entities (after a write) or from the read model a single read builds (one document)."""
+    if isinstance(listing, ArticleView):
+        document = article_summary(listing)
+        if with_body:
+            document["body"] = listing.body
+        return document
     item = listing.article
     data: dict[str, Any] = {
         "slug": item.slug,
