@@ -68,7 +68,8 @@ PAGE_TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ site }}</title>
 <link rel="stylesheet" href="{{ url_for('static_page', path='css/site.css') }}"></head>
 <body><header><a href="{{ url_for('page') }}">{{ site }}</a>
-<nav><a href="{{ url_for('page') }}">Home</a> <a href="{{ url_for('static_page', path='signin') }}">Sign in</a></nav>
+<nav><a href="{{ url_for('page') }}">Home</a>
+<a href="{{ url_for('static_page', path='signin') }}">Sign in</a></nav>
 </header><main><h1>Latest articles</h1>
 {% for a in articles %}<article class="card"><div class="meta">
 <a href="{{ url_for('static_page', path='@' ~ a.username) }}">{{ a.author }}</a>
