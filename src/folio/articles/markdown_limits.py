@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import re
 import time
+import traceback
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -94,6 +95,12 @@ def render_budget(
         gc.disable()
     try:
         yield
+    except MarkdownTooComplex as refused:
+        # Free what the abandoned render built (its tokens, held by the finished frames
+        # of the traceback) while the collector is still off: switched back on first, it
+        # walked those objects, a third as long again as the render had taken.
+        traceback.clear_frames(refused.__traceback__)
+        raise
     finally:
         _budget.reset(token)
         if collecting:
