@@ -4,31 +4,18 @@ itself, say what Redis holds, and the limits count and refuse as before."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 import redis
 from flask import Flask
 
 from folio.extensions import limiter
 from folio.rate_windows import RememberingFixedWindow
-from tests.production.conftest import ProxiedClient
 from tests.production.redis_server import RedisServer
-from tests.production.test_redis_outage import _on_redis, _realworld_token, _seed
+from tests.production.test_redis_outage import _realworld_token, _seed, on_redis
 
-
-@pytest.fixture
-def on_redis(
-    make_app: Callable[..., Flask], redis_server: RedisServer
-) -> Iterator[Callable[..., Flask]]:
-    def make(**extra: Any) -> Flask:
-        application = make_app(**_on_redis(redis_server.url, **extra))
-        application.test_client_class = ProxiedClient
-        return application
-
-    yield make
-    limiter._storage_dead = False  # one limiter for every app: no "down" state carried on
+__all__ = ["on_redis"]  # the outage tests' fixture: an app on this Redis server
 
 
 def _limit_keys(url: str) -> dict[str, tuple[int, int]]:
